@@ -1,0 +1,30 @@
+//! Schema migrations for Latchkey. The same files run on SQLite, PostgreSQL and MySQL/MariaDB;
+//! each has a working `down`. Never edit a migration that has shipped: add a new one.
+
+pub use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20261122_000001_create_users;
+mod m20261122_000002_create_projects;
+mod m20261122_000003_create_memberships;
+mod m20261122_000004_create_content_types;
+mod m20261122_000005_create_api_tokens;
+mod m20261122_000006_create_token_permissions;
+mod m20261122_000007_create_audit_events;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_users::Migration),
+            Box::new(m20261122_000002_create_projects::Migration),
+            Box::new(m20261122_000003_create_memberships::Migration),
+            Box::new(m20261122_000004_create_content_types::Migration),
+            Box::new(m20261122_000005_create_api_tokens::Migration),
+            Box::new(m20261122_000006_create_token_permissions::Migration),
+            Box::new(m20261122_000007_create_audit_events::Migration),
+        ]
+    }
+}

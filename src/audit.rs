@@ -1,0 +1,151 @@
+//! The audit trail: who did what to which object, when and from where. Every entry is
+//! written with the same connection (transaction) as the change it records.
+
+use crate::domain::Actor;
+use crate::entities::audit_event;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// What an entry is about.
+#[derive(Debug, Clone)]
+pub struct AuditTarget {
+    pub kind: &'static str,
+    pub id: Option<String>,
+    pub label: String,
+}
+
+impl AuditTarget {
+    pub fn new(kind: &'static str, id: impl ToString, label: impl Into<String>) -> Self {
+        Self {
+            kind,
+            id: Some(id.to_string()),
+            label: label.into(),
+        }
+    }
+}
+
+/// Writes one entry. `details` must never carry a secret.
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    project_id: Option<Uuid>,
+    action: &'static str,
+    target: AuditTarget,
+    details: Value,
+) -> Result<(), DbErr> {
+    audit_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        project_id: Set(project_id),
+        actor_kind: Set(actor.kind_str().to_owned()),
+        actor_id: Set(actor.id()),
+        actor_label: Set(truncate(&actor.label(), 254)),
+        action: Set(action.to_owned()),
+        target_kind: Set(target.kind.to_owned()),
+        target_id: Set(target.id),
+        target_label: Set(truncate(&target.label, 254)),
+        details: Set(details.to_string()),
+        client_ip: Set(actor.client_ip.clone()),
+        created_at: Set(Utc::now().naive_utc()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).collect()
+}
+
+/// An entry as read back.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub project_id: Option<Uuid>,
+    pub actor_kind: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_label: String,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: Option<String>,
+    pub target_label: String,
+    pub details: Value,
+    pub client_ip: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<audit_event::Model> for AuditEntry {
+    fn from(model: audit_event::Model) -> Self {
+        Self {
+            id: model.id,
+            project_id: model.project_id,
+            actor_kind: model.actor_kind,
+            actor_id: model.actor_id,
+            actor_label: model.actor_label,
+            action: model.action,
+            target_kind: model.target_kind,
+            target_id: model.target_id,
+            target_label: model.target_label,
+            details: serde_json::from_str(&model.details).unwrap_or(Value::Null),
+            client_ip: model.client_ip,
+            created_at: model.created_at.and_utc(),
+        }
+    }
+}
+
+/// Reads the trail.
+#[derive(Clone)]
+pub struct AuditLog {
+    db: DatabaseConnection,
+}
+
+impl AuditLog {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// A project's entries, newest first.
+    pub async fn for_project(
+        &self,
+        project_id: Uuid,
+        limit: u64,
+        offset: u64,
+    ) -> Result<Vec<AuditEntry>, DbErr> {
+        Ok(audit_event::Entity::find()
+            .filter(audit_event::Column::ProjectId.eq(project_id))
+            .order_by_desc(audit_event::Column::CreatedAt)
+            .order_by_desc(audit_event::Column::Id)
+            .limit(limit)
+            .offset(offset)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(AuditEntry::from)
+            .collect())
+    }
+
+    pub async fn count_for_project(&self, project_id: Uuid) -> Result<u64, DbErr> {
+        audit_event::Entity::find()
+            .filter(audit_event::Column::ProjectId.eq(project_id))
+            .count(&self.db)
+            .await
+    }
+
+    /// Entries that belong to no project (users, sign-ins), newest first.
+    pub async fn instance_wide(&self, limit: u64) -> Result<Vec<AuditEntry>, DbErr> {
+        Ok(audit_event::Entity::find()
+            .filter(audit_event::Column::ProjectId.is_null())
+            .order_by_desc(audit_event::Column::CreatedAt)
+            .order_by_desc(audit_event::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(AuditEntry::from)
+            .collect())
+    }
+}

@@ -1,0 +1,307 @@
+//! Typed settings: defaults, then an optional TOML file, then `LATCHKEY_*` variables.
+
+use hmac::{Hmac, KeyInit, Mac};
+use rand::TryRng;
+use serde::Deserialize;
+use sha2::Sha256;
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "./data";
+pub const DEFAULT_PROFESSIONAL_TOKEN_CAP: u32 = 25;
+const SECRET_KEY_FILE: &str = "secret.key";
+const MIN_SECRET_KEY_LEN: usize = 32;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    /// Pool size; `None` picks one from the backend and the machine.
+    pub database_max_connections: Option<u32>,
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub secret_key: SecretKey,
+    pub professional_token_cap: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    ReadFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the config file {path} is not valid: {message}")]
+    ParseFile { path: PathBuf, message: String },
+    #[error("{name} is not valid: {message}")]
+    Invalid { name: &'static str, message: String },
+    #[error("cannot use the secret key file {path}: {source}")]
+    SecretKeyFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// What a config file may set; every key is optional and unknown keys are refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    pub database_url: Option<String>,
+    pub database_max_connections: Option<u32>,
+    pub bind: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub secret_key: Option<String>,
+    pub professional_token_cap: Option<u32>,
+}
+
+impl FileSettings {
+    pub fn read(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::ParseFile {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+    }
+}
+
+impl Settings {
+    /// Loads from the process environment and, when given (or named by `LATCHKEY_CONFIG`),
+    /// a config file. Creates the data folder and, if none is configured, the secret key.
+    pub fn load(config_file: Option<&Path>) -> Result<Self, ConfigError> {
+        let env_file = std::env::var_os("LATCHKEY_CONFIG").map(PathBuf::from);
+        let file = match config_file.map(Path::to_owned).or(env_file) {
+            Some(path) => FileSettings::read(&path)?,
+            None => FileSettings::default(),
+        };
+        Self::resolve(file, |name| std::env::var(name).ok())
+    }
+
+    /// Applies `env` over `file` over the defaults.
+    pub fn resolve(
+        file: FileSettings,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let data_dir = env("LATCHKEY_DATA_DIR")
+            .map(PathBuf::from)
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let database_url = env("LATCHKEY_DATABASE_URL")
+            .or(file.database_url)
+            .unwrap_or_else(|| default_database_url(&data_dir));
+        let bind = env("LATCHKEY_BIND")
+            .or(file.bind)
+            .unwrap_or_else(|| DEFAULT_BIND.to_owned());
+        let database_max_connections = match env("LATCHKEY_DATABASE_MAX_CONNECTIONS") {
+            Some(raw) => Some(parse_positive("LATCHKEY_DATABASE_MAX_CONNECTIONS", &raw)?),
+            None => file.database_max_connections,
+        };
+        let professional_token_cap = match env("LATCHKEY_PROFESSIONAL_TOKEN_CAP") {
+            Some(raw) => parse_positive("LATCHKEY_PROFESSIONAL_TOKEN_CAP", &raw)?,
+            None => file
+                .professional_token_cap
+                .unwrap_or(DEFAULT_PROFESSIONAL_TOKEN_CAP),
+        };
+        let secret_key = match env("LATCHKEY_SECRET_KEY").or(file.secret_key) {
+            Some(configured) => SecretKey::from_configured(&configured)?,
+            None => SecretKey::load_or_create(&data_dir.join(SECRET_KEY_FILE))?,
+        };
+        Ok(Self {
+            database_url,
+            database_max_connections,
+            bind,
+            data_dir,
+            secret_key,
+            professional_token_cap,
+        })
+    }
+}
+
+fn default_database_url(data_dir: &Path) -> String {
+    format!("sqlite://{}/latchkey.db?mode=rwc", data_dir.display())
+}
+
+fn parse_positive(name: &'static str, raw: &str) -> Result<u32, ConfigError> {
+    match raw.trim().parse::<u32>() {
+        Ok(value) if value > 0 => Ok(value),
+        _ => Err(ConfigError::Invalid {
+            name,
+            message: format!("expected a positive whole number, got '{raw}'"),
+        }),
+    }
+}
+
+/// The server's master secret. Never printed; each use gets its own derived key.
+#[derive(Clone)]
+pub struct SecretKey(Vec<u8>);
+
+impl SecretKey {
+    fn from_configured(raw: &str) -> Result<Self, ConfigError> {
+        let raw = raw.trim();
+        if raw.len() < MIN_SECRET_KEY_LEN {
+            return Err(ConfigError::Invalid {
+                name: "LATCHKEY_SECRET_KEY",
+                message: format!("must be at least {MIN_SECRET_KEY_LEN} characters long"),
+            });
+        }
+        Ok(Self(raw.as_bytes().to_vec()))
+    }
+
+    /// Reads the key file, or creates it with 32 random bytes (hex) and mode 0600.
+    fn load_or_create(path: &Path) -> Result<Self, ConfigError> {
+        let file_error = |source| ConfigError::SecretKeyFile {
+            path: path.to_owned(),
+            source,
+        };
+        match std::fs::read_to_string(path) {
+            Ok(text) => return Self::from_configured(&text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(file_error(e)),
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(file_error)?;
+        }
+        let mut bytes = [0u8; 32];
+        rand::rngs::SysRng
+            .try_fill_bytes(&mut bytes)
+            .map_err(|e| file_error(std::io::Error::other(e.to_string())))?;
+        let encoded = hex::encode(bytes);
+
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(path) {
+            Ok(mut file) => {
+                file.write_all(encoded.as_bytes()).map_err(file_error)?;
+                file.sync_all().map_err(file_error)?;
+                Ok(Self(encoded.into_bytes()))
+            }
+            // Another process created it first: use theirs.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let text = std::fs::read_to_string(path).map_err(file_error)?;
+                Self::from_configured(&text)
+            }
+            Err(e) => Err(file_error(e)),
+        }
+    }
+
+    /// A key for one purpose, so that no two uses share key material.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        // HMAC accepts keys of any length, so this cannot fail.
+        #[allow(clippy::expect_used)]
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).expect("any key length");
+        mac.update(b"latchkey/");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    /// Only for tests and tools that need a fixed key.
+    pub fn from_bytes(bytes: &[u8]) -> Self {
+        Self(bytes.to_vec())
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey([redacted])")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn defaults_use_sqlite_in_the_data_dir_and_create_a_private_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = FileSettings {
+            data_dir: Some(dir.path().join("data")),
+            ..FileSettings::default()
+        };
+        let settings = Settings::resolve(file, no_env).unwrap();
+        assert!(settings.database_url.starts_with("sqlite://"));
+        assert!(
+            settings
+                .database_url
+                .ends_with("/data/latchkey.db?mode=rwc")
+        );
+        assert_eq!(settings.bind, DEFAULT_BIND);
+        assert_eq!(settings.professional_token_cap, 25);
+        let key_path = dir.path().join("data").join(SECRET_KEY_FILE);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&key_path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_eq!(std::fs::read_to_string(&key_path).unwrap().len(), 64);
+    }
+
+    #[test]
+    fn the_generated_key_is_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = || {
+            let file = FileSettings {
+                data_dir: Some(dir.path().to_owned()),
+                ..FileSettings::default()
+            };
+            Settings::resolve(file, no_env)
+                .unwrap()
+                .secret_key
+                .derive("x")
+        };
+        assert_eq!(load(), load());
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = FileSettings {
+            data_dir: Some(dir.path().to_owned()),
+            bind: Some("0.0.0.0:1".into()),
+            ..FileSettings::default()
+        };
+        let env = |name: &str| match name {
+            "LATCHKEY_BIND" => Some("127.0.0.1:9999".to_owned()),
+            "LATCHKEY_SECRET_KEY" => Some("k".repeat(40)),
+            "LATCHKEY_PROFESSIONAL_TOKEN_CAP" => Some("3".to_owned()),
+            _ => None,
+        };
+        let settings = Settings::resolve(file, env).unwrap();
+        assert_eq!(settings.bind, "127.0.0.1:9999");
+        assert_eq!(settings.professional_token_cap, 3);
+        assert!(!dir.path().join(SECRET_KEY_FILE).exists());
+    }
+
+    #[test]
+    fn short_secret_key_and_bad_numbers_are_refused() {
+        let env = |name: &str| (name == "LATCHKEY_SECRET_KEY").then(|| "short".to_owned());
+        assert!(Settings::resolve(FileSettings::default(), env).is_err());
+        let env = |name: &str| (name == "LATCHKEY_PROFESSIONAL_TOKEN_CAP").then(|| "0".to_owned());
+        assert!(Settings::resolve(FileSettings::default(), env).is_err());
+    }
+
+    #[test]
+    fn unknown_keys_in_the_config_file_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("latchkey.toml");
+        std::fs::write(&path, "bind = \"127.0.0.1:1\"\nbnid = 3\n").unwrap();
+        let error = FileSettings::read(&path).unwrap_err().to_string();
+        assert!(error.contains("bnid"), "{error}");
+    }
+
+    #[test]
+    fn derived_keys_differ_by_purpose() {
+        let key = SecretKey::from_bytes(b"0123456789abcdef0123456789abcdef");
+        assert_ne!(key.derive("token-hash"), key.derive("session"));
+        assert_eq!(format!("{key:?}"), "SecretKey([redacted])");
+    }
+}

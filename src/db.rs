@@ -1,0 +1,98 @@
+//! Opening the database: pool sizing, and SQLite's WAL mode and busy timeout.
+
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("unsupported database URL: use sqlite://, postgres:// or mysql:// (also for MariaDB)")]
+    UnsupportedScheme,
+    #[error("cannot create the database folder {path}: {source}")]
+    CreateFolder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] DbErr),
+}
+
+pub async fn connect(
+    url: &str,
+    max_connections: Option<u32>,
+) -> Result<DatabaseConnection, ConnectError> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5));
+
+    if url.starts_with("sqlite:") {
+        if let Some(folder) = sqlite_folder(url) {
+            std::fs::create_dir_all(&folder).map_err(|source| ConnectError::CreateFolder {
+                path: folder.clone(),
+                source,
+            })?;
+        }
+        // WAL lets readers run beside the one writer; the busy timeout makes a second writer
+        // wait its turn instead of failing at once.
+        options
+            .max_connections(max_connections.unwrap_or(8))
+            .map_sqlx_sqlite_opts(|opts: SqliteConnectOptions| {
+                opts.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                    .foreign_keys(true)
+            });
+    } else if ["postgres:", "postgresql:", "mysql:"]
+        .iter()
+        .any(|scheme| url.starts_with(scheme))
+    {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
+        options.max_connections(max_connections.unwrap_or(cores * 4 + 2));
+    } else {
+        return Err(ConnectError::UnsupportedScheme);
+    }
+    Ok(Database::connect(options).await?)
+}
+
+/// The folder holding a file-backed SQLite database, if the URL names one.
+fn sqlite_folder(url: &str) -> Option<PathBuf> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next()?;
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    let parent = PathBuf::from(path).parent()?.to_owned();
+    (!parent.as_os_str().is_empty()).then_some(parent)
+}
+
+/// A cheap round trip for readiness checks.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.execute_unprepared("SELECT 1").await.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_folder_is_found_for_relative_and_absolute_paths() {
+        assert_eq!(
+            sqlite_folder("sqlite://./data/latchkey.db?mode=rwc"),
+            Some(PathBuf::from("./data"))
+        );
+        assert_eq!(
+            sqlite_folder("sqlite:///var/lib/lk/db.sqlite"),
+            Some(PathBuf::from("/var/lib/lk"))
+        );
+        assert_eq!(sqlite_folder("sqlite::memory:"), None);
+        assert_eq!(sqlite_folder("sqlite://latchkey.db"), None);
+    }
+}

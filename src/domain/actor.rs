@@ -1,0 +1,92 @@
+//! Who performs an operation: recorded in the audit trail and used for authorization.
+
+use super::permission::PermissionSet;
+use super::token_attributes::TokenKind;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub kind: ActorKind,
+    /// The client address, for the audit trail.
+    pub client_ip: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ActorKind {
+    /// The command line, run by whoever operates the server.
+    System,
+    /// A signed-in administrator (dashboard session or short-lived login token).
+    User(UserActor),
+    /// A project API token acting in its own project.
+    Token(TokenActor),
+}
+
+#[derive(Debug, Clone)]
+pub struct UserActor {
+    pub id: Uuid,
+    pub email: String,
+    pub is_super_admin: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenActor {
+    pub id: Uuid,
+    pub name: String,
+    pub project_id: Uuid,
+    pub kind: TokenKind,
+    pub owner_id: Option<Uuid>,
+    /// Effective permissions at authentication time.
+    pub permissions: PermissionSet,
+}
+
+impl Actor {
+    pub fn system() -> Self {
+        Self {
+            kind: ActorKind::System,
+            client_ip: None,
+        }
+    }
+
+    pub fn user(user: UserActor) -> Self {
+        Self {
+            kind: ActorKind::User(user),
+            client_ip: None,
+        }
+    }
+
+    pub fn token(token: TokenActor) -> Self {
+        Self {
+            kind: ActorKind::Token(token),
+            client_ip: None,
+        }
+    }
+
+    pub fn with_client_ip(mut self, ip: Option<String>) -> Self {
+        self.client_ip = ip;
+        self
+    }
+
+    pub fn kind_str(&self) -> &'static str {
+        match &self.kind {
+            ActorKind::System => "system",
+            ActorKind::User(_) => "user",
+            ActorKind::Token(_) => "token",
+        }
+    }
+
+    pub fn id(&self) -> Option<Uuid> {
+        match &self.kind {
+            ActorKind::System => None,
+            ActorKind::User(user) => Some(user.id),
+            ActorKind::Token(token) => Some(token.id),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match &self.kind {
+            ActorKind::System => "command line".to_owned(),
+            ActorKind::User(user) => user.email.clone(),
+            ActorKind::Token(token) => format!("token {}", token.name),
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Value types of the product. No sea-orm and no actix here: everything parses from plain
+//! strings and numbers into types that cannot hold an invalid value.
+
+mod actor;
+mod duration;
+mod errors;
+mod identity;
+mod permission;
+mod plan;
+mod role;
+mod token_attributes;
+
+pub use actor::{Actor, ActorKind, TokenActor, UserActor};
+pub use duration::{DurationChoice, TokenDuration};
+pub use errors::FieldErrors;
+pub use identity::{DisplayName, Email, Password, ProjectName, ProjectSlug};
+pub use permission::{
+    API_TOKEN_CONTENT_TYPE, Action, ContentTypeName, ContentTypeUid, Grant, Permission,
+    PermissionSet,
+};
+pub use plan::Plan;
+pub use role::Role;
+pub use token_attributes::{TokenDescription, TokenKind, TokenName, TokenType};
+
+/// Rejects control characters other than ordinary white space in free text.
+pub(crate) fn has_control_chars(value: &str, allow_newlines: bool) -> bool {
+    value
+        .chars()
+        .any(|c| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t')))
+}

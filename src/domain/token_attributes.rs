@@ -1,0 +1,185 @@
+//! Name, description, kind and type of an API token.
+
+use super::has_control_chars;
+use serde::{Deserialize, Serialize};
+
+pub const TOKEN_NAME_MAX_CHARS: usize = 100;
+pub const TOKEN_DESCRIPTION_MAX_CHARS: usize = 500;
+
+/// 1–100 characters after trimming, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenName(String);
+
+impl TokenName {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err("Name is required.".into());
+        }
+        if trimmed.chars().count() > TOKEN_NAME_MAX_CHARS {
+            return Err(format!(
+                "Name must be at most {TOKEN_NAME_MAX_CHARS} characters."
+            ));
+        }
+        if has_control_chars(trimmed, false) {
+            return Err("Name must not contain control characters.".into());
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The key under which names are unique in a project: case-insensitive.
+    pub fn uniqueness_key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+/// 0–500 characters after trimming.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TokenDescription(String);
+
+impl TokenDescription {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let trimmed = raw.trim();
+        if trimmed.chars().count() > TOKEN_DESCRIPTION_MAX_CHARS {
+            return Err(format!(
+                "Description must be at most {TOKEN_DESCRIPTION_MAX_CHARS} characters."
+            ));
+        }
+        if has_control_chars(trimmed, true) {
+            return Err("Description must not contain control characters.".into());
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A service account token is its own identity; a personal token acts for its owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenKind {
+    Service,
+    Personal,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Service => "service",
+            Self::Personal => "personal",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw {
+            "service" => Ok(Self::Service),
+            "personal" => Ok(Self::Personal),
+            other => Err(format!(
+                "Unknown token kind '{other}': use 'service' or 'personal'."
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenType {
+    ReadOnly,
+    FullAccess,
+    Custom,
+}
+
+impl TokenType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReadOnly => "read-only",
+            Self::FullAccess => "full-access",
+            Self::Custom => "custom",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ReadOnly => "Read-only",
+            Self::FullAccess => "Full access",
+            Self::Custom => "Custom",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw {
+            "read-only" => Ok(Self::ReadOnly),
+            "full-access" => Ok(Self::FullAccess),
+            "custom" => Ok(Self::Custom),
+            other => Err(format!(
+                "Unknown token type '{other}': use 'read-only', 'full-access' or 'custom'."
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_is_trimmed() {
+        assert_eq!(
+            TokenName::parse("  CI pipeline ").unwrap().as_str(),
+            "CI pipeline"
+        );
+    }
+
+    #[test]
+    fn blank_name_is_rejected() {
+        assert!(TokenName::parse("   ").is_err());
+        assert!(TokenName::parse("").is_err());
+    }
+
+    #[test]
+    fn name_of_exactly_100_chars_is_accepted_and_101_rejected() {
+        assert!(TokenName::parse(&"é".repeat(100)).is_ok());
+        assert!(TokenName::parse(&"a".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn name_with_control_character_is_rejected() {
+        assert!(TokenName::parse("bad\u{7}name").is_err());
+    }
+
+    #[test]
+    fn uniqueness_key_ignores_case() {
+        let a = TokenName::parse("Deploy").unwrap();
+        let b = TokenName::parse("DEPLOY").unwrap();
+        assert_eq!(a.uniqueness_key(), b.uniqueness_key());
+    }
+
+    #[test]
+    fn description_limit_is_500_chars() {
+        assert!(TokenDescription::parse(&"x".repeat(500)).is_ok());
+        assert!(TokenDescription::parse(&"x".repeat(501)).is_err());
+        assert!(TokenDescription::parse("line one\nline two").is_ok());
+    }
+
+    #[test]
+    fn kind_and_type_round_trip_through_strings() {
+        for kind in [TokenKind::Service, TokenKind::Personal] {
+            assert_eq!(TokenKind::parse(kind.as_str()).unwrap(), kind);
+        }
+        for ty in [
+            TokenType::ReadOnly,
+            TokenType::FullAccess,
+            TokenType::Custom,
+        ] {
+            assert_eq!(TokenType::parse(ty.as_str()).unwrap(), ty);
+        }
+        assert!(TokenType::parse("admin").is_err());
+        assert!(TokenKind::parse("robot").is_err());
+    }
+}

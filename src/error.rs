@@ -1,0 +1,138 @@
+//! The one error type of the service layer. Its variants say what went wrong in domain
+//! terms; the dashboard and the JSON API each map them once to their own face.
+
+use crate::domain::{FieldErrors, Plan};
+use crate::tokens::VerifyError;
+use sea_orm::{DbErr, RuntimeErr};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 422: input that does not parse or breaks a rule, per field.
+    #[error("invalid input: {0}")]
+    Validation(FieldErrors),
+    /// 404: missing, or outside what the caller may see (never 403, so nothing leaks).
+    #[error("not found")]
+    NotFound,
+    /// 401: missing, malformed, unknown, expired or revoked credentials.
+    #[error("authentication failed: {0}")]
+    Unauthenticated(AuthFailure),
+    /// 403: authenticated, but not allowed. `required` names the missing permission.
+    #[error("forbidden: {message}")]
+    Forbidden {
+        required: Option<String>,
+        message: String,
+    },
+    /// 409: the change collides with existing state (a duplicate name, say).
+    #[error("conflict: {message}")]
+    Conflict {
+        field: Option<&'static str>,
+        message: String,
+    },
+    /// 403: the project's plan does not include self-service token management.
+    #[error("the {} plan does not include self-service token management", plan.as_str())]
+    PlanRequired { plan: Plan },
+    /// 403: the plan's cap of active tokens is reached.
+    #[error("the plan allows {cap} active tokens")]
+    PlanLimitReached { cap: u32 },
+    /// 503: the database cannot be reached. Fail closed.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] DbErr),
+    /// 500: any other database error; the text is logged, never shown.
+    #[error("database error")]
+    Db(#[source] DbErr),
+    /// 500: anything else unexpected.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Why credentials were refused. Callers outside the process see one message for all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AuthFailure {
+    #[error("missing credentials")]
+    Missing,
+    #[error("malformed token")]
+    Malformed,
+    #[error("unknown token")]
+    Unknown,
+    #[error("expired token")]
+    Expired,
+    #[error("revoked token")]
+    Revoked,
+    #[error("the token's owner is no longer active in the project")]
+    OwnerInactive,
+    #[error("wrong email or password")]
+    BadCredentials,
+}
+
+impl AppError {
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden {
+            required: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn missing_permission(required: impl ToString) -> Self {
+        let required = required.to_string();
+        Self::Forbidden {
+            message: format!("This action needs the {required} permission."),
+            required: Some(required),
+        }
+    }
+
+    pub fn conflict(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            field: Some(field),
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation(FieldErrors::single(field, message))
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(errors: FieldErrors) -> Self {
+        Self::Validation(errors)
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(error: DbErr) -> Self {
+        if is_unreachable(&error) {
+            Self::Unavailable(error)
+        } else {
+            Self::Db(error)
+        }
+    }
+}
+
+impl From<VerifyError> for AppError {
+    fn from(error: VerifyError) -> Self {
+        match error {
+            VerifyError::Malformed(_) => Self::Unauthenticated(AuthFailure::Malformed),
+            VerifyError::Unknown => Self::Unauthenticated(AuthFailure::Unknown),
+            VerifyError::Expired => Self::Unauthenticated(AuthFailure::Expired),
+            VerifyError::Revoked => Self::Unauthenticated(AuthFailure::Revoked),
+            VerifyError::OwnerInactive => Self::Unauthenticated(AuthFailure::OwnerInactive),
+            VerifyError::Forbidden { required } => Self::missing_permission(required),
+            VerifyError::Backend(db) => Self::from(db),
+        }
+    }
+}
+
+/// Connection-level failures: the database is down or the pool is exhausted.
+fn is_unreachable(error: &DbErr) -> bool {
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => matches!(
+            e.as_ref(),
+            sea_orm::sqlx::Error::Io(_)
+                | sea_orm::sqlx::Error::PoolTimedOut
+                | sea_orm::sqlx::Error::PoolClosed
+                | sea_orm::sqlx::Error::WorkerCrashed
+        ),
+        _ => false,
+    }
+}

@@ -1,0 +1,15 @@
+//! Latchkey: a self-hosted API token manager.
+
+pub mod access;
+pub mod accounts;
+pub mod audit;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod entities;
+pub mod error;
+pub mod projects;
+pub mod startup;
+pub mod telemetry;
+pub mod tokens;

@@ -1,0 +1,317 @@
+//! The `latchkey` binary: set-up commands and a server that starts with no configuration.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn latchkey(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_latchkey"));
+    command.current_dir(dir);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("LATCHKEY_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+fn run_with_stdin(command: &mut Command, stdin: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn create_admin_reads_the_password_from_stdin_and_create_project_makes_them_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = run_with_stdin(
+        latchkey(dir.path()).args([
+            "create-admin",
+            "--email",
+            "Ada@Example.com",
+            "--name",
+            "Ada",
+        ]),
+        "correct horse battery staple\n",
+    );
+    assert!(admin.status.success(), "{}", text(&admin.stderr));
+    assert!(text(&admin.stdout).contains("Created super admin ada@example.com"));
+    assert!(!text(&admin.stdout).contains("correct horse"));
+
+    let project = latchkey(dir.path())
+        .args([
+            "create-project",
+            "--name",
+            "Acme",
+            "--slug",
+            "acme",
+            "--plan",
+            "professional",
+            "--owner",
+            "ada@example.com",
+        ])
+        .output()
+        .unwrap();
+    assert!(project.status.success(), "{}", text(&project.stderr));
+    assert!(text(&project.stdout).contains("Created project acme"));
+    assert!(dir.path().join("data/latchkey.db").exists());
+
+    let again = run_with_stdin(
+        latchkey(dir.path()).args([
+            "create-admin",
+            "--email",
+            "ada@example.com",
+            "--name",
+            "Ada",
+        ]),
+        "correct horse battery staple\n",
+    );
+    assert!(!again.status.success());
+    assert!(
+        text(&again.stderr).contains("already exists"),
+        "{}",
+        text(&again.stderr)
+    );
+}
+
+#[test]
+fn create_admin_refuses_a_short_password_and_a_bad_email() {
+    let dir = tempfile::tempdir().unwrap();
+    let short = run_with_stdin(
+        latchkey(dir.path()).args(["create-admin", "--email", "a@example.com", "--name", "A"]),
+        "short\n",
+    );
+    let no_password = run_with_stdin(
+        latchkey(dir.path()).args(["create-admin", "--email", "a@example.com", "--name", "A"]),
+        "",
+    );
+    let bad_email = run_with_stdin(
+        latchkey(dir.path()).args(["create-admin", "--email", "not-an-email", "--name", "A"]),
+        "correct horse battery staple\n",
+    );
+
+    assert_eq!(short.status.code(), Some(1));
+    assert!(
+        text(&short.stderr).contains("at least 12 characters"),
+        "{}",
+        text(&short.stderr)
+    );
+    assert_eq!(no_password.status.code(), Some(1));
+    assert!(
+        text(&no_password.stderr).contains("no password"),
+        "{}",
+        text(&no_password.stderr)
+    );
+    assert_eq!(bad_email.status.code(), Some(1));
+    assert!(
+        text(&bad_email.stderr).contains("not a valid email"),
+        "{}",
+        text(&bad_email.stderr)
+    );
+}
+
+#[test]
+fn bad_arguments_give_a_clear_message_and_a_non_zero_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_plan = latchkey(dir.path())
+        .args([
+            "create-project",
+            "--name",
+            "Acme",
+            "--slug",
+            "acme",
+            "--plan",
+            "enterprise",
+        ])
+        .output()
+        .unwrap();
+    let bad_slug = latchkey(dir.path())
+        .args([
+            "create-project",
+            "--name",
+            "Acme",
+            "--slug",
+            "Not A Slug",
+            "--plan",
+            "free",
+        ])
+        .output()
+        .unwrap();
+    let unknown_owner = latchkey(dir.path())
+        .args([
+            "create-project",
+            "--name",
+            "Acme",
+            "--slug",
+            "acme",
+            "--plan",
+            "free",
+            "--owner",
+            "nobody@example.com",
+        ])
+        .output()
+        .unwrap();
+    let missing = latchkey(dir.path())
+        .args(["create-admin", "--email", "a@example.com"])
+        .output()
+        .unwrap();
+    let password_argument = latchkey(dir.path())
+        .args([
+            "create-admin",
+            "--email",
+            "a@example.com",
+            "--name",
+            "A",
+            "--password",
+            "secret",
+        ])
+        .output()
+        .unwrap();
+
+    assert_eq!(bad_plan.status.code(), Some(2));
+    assert!(
+        text(&bad_plan.stderr)
+            .contains("possible values: free, professional, professional_unlimited")
+    );
+    assert_eq!(bad_slug.status.code(), Some(1));
+    assert!(text(&bad_slug.stderr).contains("not a valid slug"));
+    assert_eq!(unknown_owner.status.code(), Some(1));
+    assert!(
+        text(&unknown_owner.stderr).contains("No user has the email nobody@example.com"),
+        "{}",
+        text(&unknown_owner.stderr)
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("--name"));
+    assert_eq!(password_argument.status.code(), Some(2));
+}
+
+#[test]
+fn migrate_applies_lists_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let up = latchkey(dir.path()).arg("migrate").output().unwrap();
+    assert!(up.status.success(), "{}", text(&up.stderr));
+    assert!(text(&up.stdout).contains("Applied 7 migration(s)"));
+    let down = latchkey(dir.path())
+        .args(["migrate", "down", "--steps", "2"])
+        .output()
+        .unwrap();
+    assert!(down.status.success(), "{}", text(&down.stderr));
+    let status = text(
+        &latchkey(dir.path())
+            .args(["migrate", "status"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    assert_eq!(status.matches("applied").count(), 5, "{status}");
+    assert_eq!(status.matches("pending").count(), 2, "{status}");
+}
+
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn serve_until_healthy(dir: &Path) -> Server {
+    let port = free_port();
+    let child = latchkey(dir)
+        .arg("serve")
+        .env("LATCHKEY_BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(response) = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await
+            && response.status() == 200
+        {
+            return server;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not become healthy"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn serve_starts_with_no_configuration_and_a_second_start_reuses_database_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let first = serve_until_healthy(dir.path()).await;
+    drop(first);
+    let key = std::fs::read(dir.path().join("data/secret.key")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("data/secret.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let admin = run_with_stdin(
+        latchkey(dir.path()).args([
+            "create-admin",
+            "--email",
+            "ada@example.com",
+            "--name",
+            "Ada",
+        ]),
+        "correct horse battery staple\n",
+    );
+    assert!(admin.status.success());
+
+    let second = serve_until_healthy(dir.path()).await;
+    drop(second);
+
+    assert_eq!(
+        std::fs::read(dir.path().join("data/secret.key")).unwrap(),
+        key
+    );
+    let again = run_with_stdin(
+        latchkey(dir.path()).args([
+            "create-admin",
+            "--email",
+            "ada@example.com",
+            "--name",
+            "Ada",
+        ]),
+        "correct horse battery staple\n",
+    );
+    assert!(
+        text(&again.stderr).contains("already exists"),
+        "the second start used another database"
+    );
+}

@@ -1,0 +1,23 @@
+//! Black-box tests of the token engine, the command line and the HTTP server. Every
+//! database test runs on SQLite, and also on PostgreSQL and MySQL/MariaDB when
+//! `LATCHKEY_TEST_POSTGRES_URL` / `LATCHKEY_TEST_MYSQL_URL` are set.
+
+// A failed unwrap is a failed test, which is what a test helper should do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[macro_use]
+mod helpers;
+
+mod audit_trail;
+mod cli;
+mod concurrency;
+mod health;
+mod listing;
+mod migrations;
+mod permissions;
+mod personal_tokens;
+mod plans;
+mod storage;
+mod token_operations;
+mod validation;
+mod verification;

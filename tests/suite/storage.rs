@@ -1,0 +1,76 @@
+//! What reaches the database: never a token in clear.
+
+use crate::helpers::*;
+use latchkey::domain::{Plan, Role};
+use latchkey::entities::{api_token, audit_event};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use uuid::Uuid;
+
+/// Moves a token's expiry into the past, as time passing would.
+pub async fn expire(app: &TestApp, token_id: Uuid) {
+    let model = api_token::Entity::find_by_id(token_id)
+        .one(&app.services.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut active: api_token::ActiveModel = model.into();
+    active.expires_at = Set(Some(
+        (chrono::Utc::now() - chrono::Duration::seconds(5)).naive_utc(),
+    ));
+    active.update(&app.services.db).await.unwrap();
+}
+
+backend_tests! {
+    async fn the_database_never_holds_a_token_in_clear(app) {
+        let project = app.project("acme", Plan::Professional).await;
+        let (_, admin) = app.member(&project, "ada@example.com", Role::Admin).await;
+        let mut current = Vec::new();
+        let mut superseded = Vec::new();
+        for i in 0..5 {
+            let issued = app.issue(&admin, &project, token(&format!("Token {i}"))).await;
+            let regenerated = app.services.tokens.regenerate(&admin, project.id, issued.token.id).await.unwrap();
+            let refreshed = app.services.tokens.refresh(regenerated.secret.expose_secret(), None).await.unwrap();
+            superseded.push(issued.secret.expose_secret().to_owned());
+            superseded.push(regenerated.secret.expose_secret().to_owned());
+            current.push(refreshed.secret.expose_secret().to_owned());
+        }
+
+        // Every row of the tables that touch tokens, as text.
+        let tokens = api_token::Entity::find().all(&app.services.db).await.unwrap();
+        let audit = audit_event::Entity::find().all(&app.services.db).await.unwrap();
+        let rows = format!("{tokens:?}{audit:?}");
+        for secret in current.iter().chain(&superseded) {
+            // The random body alone, in case a prefix-less copy were stored.
+            assert!(!rows.contains(&secret[3..46]), "a token is stored in clear");
+        }
+        // What is stored is the keyed hash of the current secret, and nothing of older ones.
+        let hasher = latchkey::tokens::TokenHasher::new(&app.settings.secret_key.derive("token-hash"));
+        let hash_of = |secret: &str| hasher.hash(&latchkey::tokens::TokenSecret::parse(secret).unwrap()).hex;
+        for secret in &current {
+            assert!(tokens.iter().any(|t| t.secret_hash == hash_of(secret)));
+        }
+        for secret in &superseded {
+            assert!(!rows.contains(&hash_of(secret)));
+        }
+        assert!(tokens.iter().all(|t| t.secret_hash.len() == 64 && t.hash_key_id.len() == 8));
+
+        // On SQLite, the raw bytes of the database file and its write-ahead log too.
+        if let Some(file) = &app.sqlite_file {
+            let mut bytes = std::fs::read(file).unwrap();
+            for suffix in ["-wal", "-shm"] {
+                if let Ok(extra) = std::fs::read(format!("{}{suffix}", file.display())) {
+                    bytes.extend(extra);
+                }
+            }
+            let stored_hash = hash_of(&current[0]);
+            assert!(
+                bytes.windows(64).any(|w| w == stored_hash.as_bytes()),
+                "the raw read did not find the stored hash, so it would not find a secret either"
+            );
+            for secret in current.iter().chain(&superseded) {
+                let body = &secret.as_bytes()[3..46];
+                assert!(!bytes.windows(body.len()).any(|w| w == body), "the database file holds a token in clear");
+            }
+        }
+    }
+}
