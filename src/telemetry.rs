@@ -1,6 +1,7 @@
 //! Logging: structured `tracing` events to stderr, filtered by `LATCHKEY_LOG` (or `RUST_LOG`).
 //! Spans are created with `skip_all`, so secrets never become span fields.
 
+use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
 const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn";
@@ -16,5 +17,6 @@ pub fn init_subscriber() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
