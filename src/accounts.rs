@@ -143,6 +143,9 @@ impl Accounts {
         let mut active: user::ActiveModel = existing.into();
         active.disabled = Set(disabled);
         let updated = active.update(&txn).await?;
+        if disabled {
+            crate::sessions::end_sessions_of(&txn, user_id).await?;
+        }
         let action = if disabled {
             "user.disable"
         } else {
@@ -236,6 +239,54 @@ impl Accounts {
         };
         txn.commit().await?;
         outcome
+    }
+}
+
+impl Accounts {
+    /// Changes a password after checking the current one, and ends every session of the
+    /// user; the caller re-establishes its own.
+    #[tracing::instrument(skip_all, fields(user_id = %user_id))]
+    pub async fn change_password(
+        &self,
+        user_id: Uuid,
+        current: &str,
+        new: Password,
+        client_ip: Option<String>,
+    ) -> Result<(), AppError> {
+        let existing = user::Entity::find_by_id(user_id)
+            .one(&self.db)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !verify_password(current.to_owned(), existing.password_hash.clone()).await? {
+            return Err(AppError::invalid(
+                "current_password",
+                "The current password is not correct.",
+            ));
+        }
+        let hash = hash_password(new).await?;
+        let txn = self.db.begin().await?;
+        let actor = Actor::user(crate::domain::UserActor {
+            id: existing.id,
+            email: existing.email.clone(),
+            is_super_admin: existing.is_super_admin,
+        })
+        .with_client_ip(client_ip);
+        let email = existing.email.clone();
+        let mut active: user::ActiveModel = existing.into();
+        active.password_hash = Set(hash);
+        active.update(&txn).await?;
+        crate::sessions::end_sessions_of(&txn, user_id).await?;
+        audit::record(
+            &txn,
+            &actor,
+            None,
+            "user.password_change",
+            AuditTarget::new("user", user_id, &email),
+            json!({}),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
     }
 }
 

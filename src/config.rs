@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_PROFESSIONAL_TOKEN_CAP: u32 = 25;
+pub const DEFAULT_SESSION_IDLE_MINUTES: u32 = 8 * 60;
 const SECRET_KEY_FILE: &str = "secret.key";
 const MIN_SECRET_KEY_LEN: usize = 32;
 
@@ -23,6 +24,10 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub secret_key: SecretKey,
     pub professional_token_cap: u32,
+    /// Mark the session cookie `Secure`. Turn off only for plain-http development.
+    pub cookie_secure: bool,
+    /// A dashboard session ends after this long without a request.
+    pub session_idle_minutes: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +58,8 @@ pub struct FileSettings {
     pub data_dir: Option<PathBuf>,
     pub secret_key: Option<String>,
     pub professional_token_cap: Option<u32>,
+    pub cookie_secure: Option<bool>,
+    pub session_idle_minutes: Option<u32>,
 }
 
 impl FileSettings {
@@ -105,6 +112,16 @@ impl Settings {
                 .professional_token_cap
                 .unwrap_or(DEFAULT_PROFESSIONAL_TOKEN_CAP),
         };
+        let cookie_secure = match env("LATCHKEY_COOKIE_SECURE") {
+            Some(raw) => parse_bool("LATCHKEY_COOKIE_SECURE", &raw)?,
+            None => file.cookie_secure.unwrap_or(true),
+        };
+        let session_idle_minutes = match env("LATCHKEY_SESSION_IDLE_MINUTES") {
+            Some(raw) => parse_positive("LATCHKEY_SESSION_IDLE_MINUTES", &raw)?,
+            None => file
+                .session_idle_minutes
+                .unwrap_or(DEFAULT_SESSION_IDLE_MINUTES),
+        };
         let secret_key = match env("LATCHKEY_SECRET_KEY").or(file.secret_key) {
             Some(configured) => SecretKey::from_configured(&configured)?,
             None => SecretKey::load_or_create(&data_dir.join(SECRET_KEY_FILE))?,
@@ -116,12 +133,25 @@ impl Settings {
             data_dir,
             secret_key,
             professional_token_cap,
+            cookie_secure,
+            session_idle_minutes,
         })
     }
 }
 
 fn default_database_url(data_dir: &Path) -> String {
     format!("sqlite://{}/latchkey.db?mode=rwc", data_dir.display())
+}
+
+fn parse_bool(name: &'static str, raw: &str) -> Result<bool, ConfigError> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Invalid {
+            name,
+            message: format!("expected true or false, got '{raw}'"),
+        }),
+    }
 }
 
 fn parse_positive(name: &'static str, raw: &str) -> Result<u32, ConfigError> {
@@ -235,6 +265,8 @@ mod tests {
         );
         assert_eq!(settings.bind, DEFAULT_BIND);
         assert_eq!(settings.professional_token_cap, 25);
+        assert!(settings.cookie_secure);
+        assert_eq!(settings.session_idle_minutes, 480);
         let key_path = dir.path().join("data").join(SECRET_KEY_FILE);
         #[cfg(unix)]
         {
@@ -273,11 +305,13 @@ mod tests {
             "LATCHKEY_BIND" => Some("127.0.0.1:9999".to_owned()),
             "LATCHKEY_SECRET_KEY" => Some("k".repeat(40)),
             "LATCHKEY_PROFESSIONAL_TOKEN_CAP" => Some("3".to_owned()),
+            "LATCHKEY_COOKIE_SECURE" => Some("false".to_owned()),
             _ => None,
         };
         let settings = Settings::resolve(file, env).unwrap();
         assert_eq!(settings.bind, "127.0.0.1:9999");
         assert_eq!(settings.professional_token_cap, 3);
+        assert!(!settings.cookie_secure);
         assert!(!dir.path().join(SECRET_KEY_FILE).exists());
     }
 

@@ -10,6 +10,8 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod projects;
+pub mod sessions;
 pub mod startup;
 pub mod telemetry;
 pub mod tokens;
+pub mod web;

@@ -7,12 +7,22 @@ use crate::config::Settings;
 use crate::db;
 use crate::projects::Projects;
 use crate::tokens::{TokenHasher, TokenService};
+use crate::web::session_store::DatabaseSessionStore;
+use crate::web::{RevealCipher, SetupCode};
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
+use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use migration::{Migrator, MigratorTrait};
+use rand::TryRng;
 use sea_orm::DatabaseConnection;
 use std::net::TcpListener;
+use std::time::Duration;
 use tracing_actix_web::TracingLogger;
+
+/// How often expired dashboard sessions are swept from the database.
+const SESSION_SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
 /// The services every entry point (server, command line, tests) works through.
 #[derive(Clone)]
@@ -48,6 +58,7 @@ pub struct Application {
     port: u16,
     server: Server,
     services: Services,
+    setup_code: Option<String>,
 }
 
 impl Application {
@@ -57,12 +68,29 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let server = run(listener, services.clone())?;
+        let setup_code = if services.accounts.count().await? == 0 {
+            let code = new_setup_code()?;
+            tracing::warn!(
+                setup_code = %code,
+                "No administrator exists yet: open /setup in a browser and enter this one-time setup code"
+            );
+            Some(code)
+        } else {
+            None
+        };
+        spawn_session_sweeper(services.db.clone());
+        let server = run(
+            listener,
+            services.clone(),
+            &settings,
+            SetupCode::new(setup_code.clone()),
+        )?;
         tracing::info!(address = %settings.bind, port, "Latchkey is listening");
         Ok(Self {
             port,
             server,
             services,
+            setup_code,
         })
     }
 
@@ -74,24 +102,100 @@ impl Application {
         &self.services
     }
 
+    /// The one-time setup code, while no administrator exists (also printed in the log).
+    pub fn setup_code(&self) -> Option<&str> {
+        self.setup_code.as_deref()
+    }
+
     /// Serves until SIGINT/SIGTERM, then finishes in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
 }
 
-fn run(listener: TcpListener, services: Services) -> std::io::Result<Server> {
+fn run(
+    listener: TcpListener,
+    services: Services,
+    settings: &Settings,
+    setup_code: SetupCode,
+) -> std::io::Result<Server> {
+    let session_store = DatabaseSessionStore::new(services.db.clone());
     let services = web::Data::new(services);
+    let setup_code = web::Data::new(setup_code);
+    let reveal = web::Data::new(RevealCipher::new(settings.secret_key.derive("reveal")));
+    let cookie_key = {
+        let mut bytes = [0u8; 64];
+        bytes[..32].copy_from_slice(&settings.secret_key.derive("session-cookie/1"));
+        bytes[32..].copy_from_slice(&settings.secret_key.derive("session-cookie/2"));
+        Key::from(&bytes)
+    };
+    let cookie_secure = settings.cookie_secure;
+    let idle = actix_web::cookie::time::Duration::minutes(i64::from(settings.session_idle_minutes));
     let server = HttpServer::new(move || {
+        let sessions = SessionMiddleware::builder(session_store.clone(), cookie_key.clone())
+            .cookie_name("latchkey_session".to_owned())
+            .cookie_secure(cookie_secure)
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_content_security(CookieContentSecurity::Private)
+            .session_lifecycle(
+                BrowserSession::default()
+                    .state_ttl(idle)
+                    .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+            )
+            .build();
         App::new()
             .wrap(TracingLogger::default())
             .app_data(services.clone())
+            .app_data(setup_code.clone())
+            .app_data(reveal.clone())
+            .app_data(
+                web::PathConfig::default().error_handler(|_, _| crate::web::not_found().into()),
+            )
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|e, _| crate::web::bad_request(e.to_string()).into()),
+            )
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
+            .service(
+                web::scope("")
+                    .wrap(sessions)
+                    .configure(crate::web::routes)
+                    .default_service(web::to(crate::web::page_not_found)),
+            )
     })
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// Eight characters from an alphabet without look-alikes, shown as `XXXX-XXXX`.
+fn new_setup_code() -> anyhow::Result<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 8];
+    rand::rngs::SysRng
+        .try_fill_bytes(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("the OS random generator failed: {e}"))?;
+    let chars: String = bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect();
+    Ok(format!("{}-{}", &chars[..4], &chars[4..]))
+}
+
+fn spawn_session_sweeper(db: DatabaseConnection) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(SESSION_SWEEP_INTERVAL);
+        loop {
+            ticker.tick().await;
+            match crate::sessions::purge_expired(&db).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::debug!(removed, "expired sessions removed"),
+                Err(error) => tracing::warn!(error = %error, "sweeping expired sessions failed"),
+            }
+        }
+    });
 }
 
 /// The process is up.

@@ -11,6 +11,7 @@ mod m20261122_000004_create_content_types;
 mod m20261122_000005_create_api_tokens;
 mod m20261122_000006_create_token_permissions;
 mod m20261122_000007_create_audit_events;
+mod m20261122_000008_create_sessions;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_create_api_tokens::Migration),
             Box::new(m20261122_000006_create_token_permissions::Migration),
             Box::new(m20261122_000007_create_audit_events::Migration),
+            Box::new(m20261122_000008_create_sessions::Migration),
         ]
     }
 }

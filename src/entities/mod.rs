@@ -8,5 +8,6 @@ pub mod audit_event;
 pub mod content_type;
 pub mod membership;
 pub mod project;
+pub mod session;
 pub mod token_permission;
 pub mod user;

@@ -11,6 +11,7 @@ mod helpers;
 mod audit_trail;
 mod cli;
 mod concurrency;
+mod dashboard;
 mod health;
 mod listing;
 mod migrations;

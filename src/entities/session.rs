@@ -1,0 +1,18 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "sessions")]
+pub struct Model {
+    /// SHA-256 (hex) of the session key carried by the cookie.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub user_id: Option<Uuid>,
+    /// The session's key/value state as a JSON object.
+    pub state: String,
+    pub expires_at: DateTime,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

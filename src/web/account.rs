@@ -1,0 +1,95 @@
+//! The signed-in user's own account: details and password change.
+
+use super::auth::{SignedIn, sign_in};
+use super::csrf::CsrfForm;
+use super::flash;
+use super::page::{PageCtx, PageError, render, see_other};
+use crate::domain::{FieldErrors, Password};
+use crate::error::AppError;
+use crate::startup::Services;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "pages/account.html")]
+struct AccountPage {
+    ctx: PageCtx,
+    email: String,
+    display_name: String,
+    errors: FieldErrors,
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    new_password_confirmation: String,
+}
+
+pub async fn account_page(
+    services: web::Data<Services>,
+    signed_in: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    show(&services, &signed_in, FieldErrors::new()).await
+}
+
+async fn show(
+    services: &Services,
+    signed_in: &SignedIn,
+    errors: FieldErrors,
+) -> Result<HttpResponse, PageError> {
+    render(&AccountPage {
+        ctx: PageCtx::for_user(
+            services,
+            &signed_in.session,
+            &signed_in.user,
+            None,
+            "account",
+            "Your account",
+        )
+        .await?,
+        email: signed_in.user.email.clone(),
+        display_name: signed_in.user.display_name.clone(),
+        errors,
+    })
+}
+
+pub async fn change_password(
+    req: HttpRequest,
+    services: web::Data<Services>,
+    signed_in: SignedIn,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<HttpResponse, PageError> {
+    let mut errors = FieldErrors::new();
+    let new = errors.take("new_password", Password::parse(form.new_password.clone()));
+    if form.new_password != form.new_password_confirmation {
+        errors.add("new_password_confirmation", "The new passwords differ.");
+    }
+    let Some(new) = new.filter(|_| errors.is_empty()) else {
+        return show(&services, &signed_in, errors).await;
+    };
+    match services
+        .accounts
+        .change_password(
+            signed_in.user.id,
+            &form.current_password,
+            new,
+            super::auth::client_ip(&req),
+        )
+        .await
+    {
+        Ok(()) => {
+            // Every session of the user ended, this one included; keep this browser signed in
+            // under a new session id.
+            sign_in(&signed_in.session, signed_in.user.id)?;
+            flash::success(
+                &signed_in.session,
+                "Password changed. Every other session has been signed out.",
+            );
+            Ok(see_other("/account"))
+        }
+        Err(AppError::Validation(errors)) => show(&services, &signed_in, errors).await,
+        Err(other) => Err(other.into()),
+    }
+}

@@ -1,0 +1,375 @@
+//! The super-admin page: every project with its plan, every user.
+
+use super::auth::SignedIn;
+use super::csrf::CsrfForm;
+use super::flash;
+use super::page::{PageCtx, PageError, render_with_status, see_other};
+use super::paths;
+use crate::accounts::NewUser;
+use crate::domain::{DisplayName, Email, FieldErrors, Password, Plan, ProjectName, ProjectSlug};
+use crate::error::AppError;
+use crate::projects::NewProject;
+use crate::startup::Services;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use uuid::Uuid;
+
+struct PlanOption {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+fn plan_options(selected: Plan) -> Vec<PlanOption> {
+    Plan::ALL
+        .iter()
+        .map(|plan| PlanOption {
+            value: plan.as_str(),
+            label: plan.label(),
+            selected: *plan == selected,
+        })
+        .collect()
+}
+
+struct ProjectRow {
+    name: String,
+    slug: String,
+    plans: Vec<PlanOption>,
+    token_cap: String,
+    plan_path: String,
+    tokens_path: String,
+}
+
+struct UserRow {
+    email: String,
+    display_name: String,
+    is_super_admin: bool,
+    disabled: bool,
+    is_self: bool,
+    status_path: String,
+}
+
+#[derive(Default, Deserialize)]
+pub struct ProjectForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    plan: String,
+    #[serde(default)]
+    owner: String,
+}
+
+#[derive(Default, Deserialize)]
+pub struct UserForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    super_admin: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct PlanForm {
+    plan: String,
+    #[serde(default)]
+    token_cap: String,
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    disabled: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/admin.html")]
+struct AdminPage {
+    ctx: PageCtx,
+    projects: Vec<ProjectRow>,
+    users: Vec<UserRow>,
+    project_form: ProjectForm,
+    new_plans: Vec<PlanOption>,
+    project_errors: FieldErrors,
+    user_form: UserForm,
+    user_errors: FieldErrors,
+}
+
+fn require_super_admin(signed_in: &SignedIn) -> Result<(), PageError> {
+    if signed_in.user.is_super_admin {
+        Ok(())
+    } else {
+        Err(PageError::NotFound)
+    }
+}
+
+async fn show(
+    services: &Services,
+    signed_in: &SignedIn,
+    project_form: ProjectForm,
+    project_errors: FieldErrors,
+    user_form: UserForm,
+    user_errors: FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let projects = services
+        .projects
+        .list_all()
+        .await?
+        .into_iter()
+        .map(|p| ProjectRow {
+            plans: plan_options(p.plan),
+            token_cap: p.token_cap.map(|c| c.to_string()).unwrap_or_default(),
+            plan_path: format!("/admin/projects/{}/plan", p.id),
+            tokens_path: paths::tokens(&p.slug),
+            name: p.name,
+            slug: p.slug,
+        })
+        .collect();
+    let users = services
+        .accounts
+        .list()
+        .await?
+        .into_iter()
+        .map(|u| UserRow {
+            is_self: u.id == signed_in.user.id,
+            status_path: format!("/admin/users/{}/status", u.id),
+            email: u.email,
+            display_name: u.display_name,
+            is_super_admin: u.is_super_admin,
+            disabled: u.disabled,
+        })
+        .collect();
+    let new_plans = plan_options(Plan::parse(&project_form.plan).unwrap_or(Plan::Professional));
+    render_with_status(
+        &AdminPage {
+            ctx: PageCtx::for_user(
+                services,
+                &signed_in.session,
+                &signed_in.user,
+                None,
+                "admin",
+                "Administration",
+            )
+            .await?,
+            projects,
+            users,
+            project_form,
+            new_plans,
+            project_errors,
+            user_form,
+            user_errors,
+        },
+        status,
+    )
+}
+
+pub async fn admin_page(
+    services: web::Data<Services>,
+    signed_in: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    require_super_admin(&signed_in)?;
+    show(
+        &services,
+        &signed_in,
+        ProjectForm::default(),
+        FieldErrors::new(),
+        UserForm::default(),
+        FieldErrors::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn create_project(
+    services: web::Data<Services>,
+    signed_in: SignedIn,
+    CsrfForm(form): CsrfForm<ProjectForm>,
+) -> Result<HttpResponse, PageError> {
+    require_super_admin(&signed_in)?;
+    let mut errors = FieldErrors::new();
+    let name = errors.take("name", ProjectName::parse(&form.name));
+    let slug = errors.take("slug", ProjectSlug::parse(&form.slug));
+    let plan = errors.take("plan", Plan::parse(&form.plan));
+    let owner = if form.owner.trim().is_empty() {
+        Some(None)
+    } else {
+        errors.take("owner", Email::parse(&form.owner)).map(Some)
+    };
+    let (Some(name), Some(slug), Some(plan), Some(owner)) = (name, slug, plan, owner) else {
+        return show(
+            &services,
+            &signed_in,
+            form,
+            errors,
+            UserForm::default(),
+            FieldErrors::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    match services
+        .projects
+        .create(
+            &signed_in.actor(),
+            NewProject {
+                name,
+                slug,
+                plan,
+                owner,
+            },
+        )
+        .await
+    {
+        Ok(project) => {
+            flash::success(
+                &signed_in.session,
+                format!("Created the project “{}”.", project.name),
+            );
+            Ok(see_other("/admin"))
+        }
+        Err(AppError::Validation(errors)) => {
+            show(
+                &services,
+                &signed_in,
+                form,
+                errors,
+                UserForm::default(),
+                FieldErrors::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::Conflict { field, message }) => {
+            let errors = FieldErrors::single(field.unwrap_or("slug"), message);
+            show(
+                &services,
+                &signed_in,
+                form,
+                errors,
+                UserForm::default(),
+                FieldErrors::new(),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn set_plan(
+    services: web::Data<Services>,
+    signed_in: SignedIn,
+    project_id: web::Path<Uuid>,
+    CsrfForm(form): CsrfForm<PlanForm>,
+) -> Result<HttpResponse, PageError> {
+    require_super_admin(&signed_in)?;
+    let plan = Plan::parse(&form.plan).map_err(PageError::BadRequest)?;
+    let cap = match form.token_cap.trim() {
+        "" => None,
+        raw => Some(
+            raw.parse::<u32>()
+                .ok()
+                .filter(|cap| *cap > 0)
+                .ok_or_else(|| {
+                    PageError::BadRequest("The token cap must be a positive whole number.".into())
+                })?,
+        ),
+    };
+    let project = services
+        .projects
+        .set_plan(&signed_in.actor(), *project_id, plan, cap)
+        .await?;
+    flash::success(
+        &signed_in.session,
+        format!("“{}” is now on the {} plan.", project.name, plan.label()),
+    );
+    Ok(see_other("/admin"))
+}
+
+pub async fn create_user(
+    services: web::Data<Services>,
+    signed_in: SignedIn,
+    CsrfForm(form): CsrfForm<UserForm>,
+) -> Result<HttpResponse, PageError> {
+    require_super_admin(&signed_in)?;
+    let mut errors = FieldErrors::new();
+    let email = errors.take("email", Email::parse(&form.email));
+    let display_name = errors.take("display_name", DisplayName::parse(&form.display_name));
+    let password = errors.take("password", Password::parse(form.password.clone()));
+    let (Some(email), Some(display_name), Some(password)) = (email, display_name, password) else {
+        return show(
+            &services,
+            &signed_in,
+            ProjectForm::default(),
+            FieldErrors::new(),
+            form,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let new = NewUser {
+        email,
+        display_name,
+        password,
+        is_super_admin: form.super_admin.is_some(),
+    };
+    match services.accounts.create_user(&signed_in.actor(), new).await {
+        Ok(user) => {
+            flash::success(
+                &signed_in.session,
+                format!("Created the user {}.", user.email),
+            );
+            Ok(see_other("/admin"))
+        }
+        Err(AppError::Conflict { field, message }) => {
+            let errors = FieldErrors::single(field.unwrap_or("email"), message);
+            show(
+                &services,
+                &signed_in,
+                ProjectForm::default(),
+                FieldErrors::new(),
+                form,
+                errors,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn set_user_status(
+    services: web::Data<Services>,
+    signed_in: SignedIn,
+    user_id: web::Path<Uuid>,
+    CsrfForm(form): CsrfForm<StatusForm>,
+) -> Result<HttpResponse, PageError> {
+    require_super_admin(&signed_in)?;
+    if *user_id == signed_in.user.id {
+        return Err(PageError::BadRequest(
+            "You cannot disable your own account.".into(),
+        ));
+    }
+    let disabled = form.disabled == "true";
+    let user = services
+        .accounts
+        .set_disabled(&signed_in.actor(), *user_id, disabled)
+        .await?;
+    let message = if disabled {
+        format!(
+            "Disabled {}: their sessions and personal tokens stopped working.",
+            user.email
+        )
+    } else {
+        format!("Enabled {}.", user.email)
+    };
+    flash::success(&signed_in.session, message);
+    Ok(see_other("/admin"))
+}

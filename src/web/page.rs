@@ -1,0 +1,254 @@
+//! What every page shares (the signed-in user, the project switcher and navigation, flash,
+//! CSRF token), the HTML error type, and rendering with the right headers.
+
+use super::flash::{self, Flash};
+use crate::access::ProjectAccess;
+use crate::accounts::User;
+use crate::domain::{Plan, Role};
+use crate::error::AppError;
+use crate::projects::Project;
+use crate::startup::Services;
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, CacheControl, CacheDirective};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+pub struct UserNav {
+    pub display_name: String,
+    pub email: String,
+    pub is_super_admin: bool,
+}
+
+pub struct ProjectLink {
+    pub slug: String,
+    pub name: String,
+    pub current: bool,
+}
+
+pub struct ProjectNav {
+    pub slug: String,
+    pub name: String,
+    pub plan: Plan,
+    pub access: ProjectAccess,
+}
+
+impl ProjectNav {
+    pub fn role_label(&self) -> &'static str {
+        match self.access {
+            ProjectAccess::SuperAdmin => "Super admin",
+            ProjectAccess::Member(role) => role.label(),
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.access.at_least(Role::Admin)
+    }
+}
+
+/// Shared by every page template (`ctx` in templates).
+pub struct PageCtx {
+    pub title: String,
+    pub user: Option<UserNav>,
+    pub projects: Vec<ProjectLink>,
+    pub project: Option<ProjectNav>,
+    /// The active navigation entry: "api-tokens", "content-types", "members", "audit-log",
+    /// "projects", "account" or "admin".
+    pub section: &'static str,
+    pub flash: Option<Flash>,
+    pub csrf_token: String,
+}
+
+impl PageCtx {
+    /// For pages without a signed-in user (sign-in, setup, errors).
+    pub fn anonymous(title: impl Into<String>, session: Option<&Session>) -> Self {
+        Self {
+            title: title.into(),
+            user: None,
+            projects: Vec::new(),
+            project: None,
+            section: "",
+            flash: session.and_then(flash::take),
+            csrf_token: session.map(super::csrf::token_for).unwrap_or_default(),
+        }
+    }
+
+    pub async fn for_user(
+        services: &Services,
+        session: &Session,
+        user: &User,
+        project: Option<(&Project, ProjectAccess)>,
+        section: &'static str,
+        title: impl Into<String>,
+    ) -> Result<Self, PageError> {
+        let current_slug = project.map(|(p, _)| p.slug.clone());
+        let projects = services
+            .projects
+            .for_user(user.id)
+            .await?
+            .into_iter()
+            .map(|(p, _)| ProjectLink {
+                current: Some(&p.slug) == current_slug.as_ref(),
+                slug: p.slug,
+                name: p.name,
+            })
+            .collect();
+        Ok(Self {
+            title: title.into(),
+            user: Some(UserNav {
+                display_name: user.display_name.clone(),
+                email: user.email.clone(),
+                is_super_admin: user.is_super_admin,
+            }),
+            projects,
+            project: project.map(|(p, access)| ProjectNav {
+                slug: p.slug.clone(),
+                name: p.name.clone(),
+                plan: p.plan,
+                access,
+            }),
+            section,
+            flash: flash::take(session),
+            csrf_token: super::csrf::token_for(session),
+        })
+    }
+}
+
+/// Renders a page. Nothing the dashboard serves may be cached: pages can carry a secret
+/// (the reveal banner) or per-user data.
+pub fn render(template: &impl Template) -> Result<HttpResponse, PageError> {
+    render_with_status(template, StatusCode::OK)
+}
+
+pub fn render_with_status(
+    template: &impl Template,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let body = template
+        .render()
+        .map_err(|e| PageError::Internal(anyhow::anyhow!("rendering a template failed: {e}")))?;
+    Ok(html_response(status, body))
+}
+
+fn html_response(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(CacheControl(vec![CacheDirective::NoStore]))
+        .insert_header(("Referrer-Policy", "same-origin"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("X-Frame-Options", "DENY"))
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+        ))
+        .body(body)
+}
+
+/// A redirect after a POST (303, so the browser follows with a GET).
+pub fn see_other(location: impl Into<String>) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.into()))
+        .insert_header(CacheControl(vec![CacheDirective::NoStore]))
+        .finish()
+}
+
+/// Why a page could not be shown. Rendered as the HTML error page in the dashboard layout.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("sign-in required")]
+    LoginRequired,
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("the form has expired")]
+    Csrf,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("unavailable")]
+    Unavailable,
+    #[error(transparent)]
+    Internal(anyhow::Error),
+}
+
+impl From<AppError> for PageError {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::NotFound => Self::NotFound,
+            AppError::Unauthenticated(_) => Self::LoginRequired,
+            AppError::Forbidden { message, .. } => Self::Forbidden(message),
+            AppError::PlanRequired { .. } => Self::Forbidden(
+                "API token management needs the Professional or Professional Unlimited plan."
+                    .into(),
+            ),
+            AppError::PlanLimitReached { cap } => Self::Forbidden(format!(
+                "This project has reached its plan's limit of {cap} active tokens."
+            )),
+            AppError::Validation(fields) => Self::BadRequest(fields.to_string()),
+            AppError::Conflict { message, .. } => Self::BadRequest(message),
+            AppError::Unavailable(_) => Self::Unavailable,
+            other => Self::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "errors/error.html")]
+struct ErrorPage {
+    ctx: PageCtx,
+    status: u16,
+    heading: &'static str,
+    message: String,
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::LoginRequired => StatusCode::SEE_OTHER,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Forbidden(_) | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (heading, message) = match self {
+            Self::LoginRequired => return see_other("/login"),
+            Self::NotFound => (
+                "Page not found",
+                "There is nothing here, or you do not have access to it.".to_owned(),
+            ),
+            Self::Forbidden(message) => ("Not allowed", message.clone()),
+            Self::Csrf => (
+                "Form expired",
+                "This form was opened in an older session. Go back, reload the page and try again."
+                    .to_owned(),
+            ),
+            Self::BadRequest(message) => ("Request not understood", message.clone()),
+            Self::Unavailable => (
+                "Temporarily unavailable",
+                "The database cannot be reached. Try again in a moment.".to_owned(),
+            ),
+            Self::Internal(error) => {
+                tracing::error!(error = ?error, "dashboard request failed");
+                (
+                    "Something went wrong",
+                    "An unexpected error occurred; it has been logged.".to_owned(),
+                )
+            }
+        };
+        let status = self.status_code();
+        let page = ErrorPage {
+            ctx: PageCtx::anonymous(heading, None),
+            status: status.as_u16(),
+            heading,
+            message,
+        };
+        match page.render() {
+            Ok(body) => html_response(status, body),
+            Err(_) => HttpResponse::build(status).body(heading),
+        }
+    }
+}

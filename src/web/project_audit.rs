@@ -1,0 +1,89 @@
+//! A project's audit log, newest first.
+
+use super::auth::SignedIn;
+use super::page::{PageCtx, PageError, render};
+use super::paths;
+use crate::domain::Role;
+use crate::startup::Services;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+const PAGE_SIZE: u64 = 50;
+
+struct EventRow {
+    time: String,
+    actor: String,
+    action: String,
+    target: String,
+    details: String,
+    client_ip: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/audit_log.html")]
+struct AuditLogPage {
+    ctx: PageCtx,
+    rows: Vec<EventRow>,
+    previous_page: Option<String>,
+    next_page: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct AuditParams {
+    page: Option<u64>,
+}
+
+pub async fn audit_log_page(
+    services: web::Data<Services>,
+    signed_in: SignedIn,
+    slug: web::Path<String>,
+    params: web::Query<AuditParams>,
+) -> Result<HttpResponse, PageError> {
+    let (project, access) = signed_in.project(&services, &slug).await?;
+    if !access.at_least(Role::Admin) {
+        return Err(PageError::Forbidden(
+            "The audit log is for admins and owners.".into(),
+        ));
+    }
+    let page = params.page.unwrap_or(1).max(1);
+    let total = services
+        .audit
+        .count_for_project(project.id)
+        .await
+        .map_err(crate::error::AppError::from)?;
+    let entries = services
+        .audit
+        .for_project(project.id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        .await
+        .map_err(crate::error::AppError::from)?;
+    let rows = entries
+        .into_iter()
+        .map(|e| EventRow {
+            time: e.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            actor: e.actor_label,
+            action: e.action,
+            target: e.target_label,
+            details: match &e.details {
+                serde_json::Value::Object(map) if map.is_empty() => String::new(),
+                other => other.to_string(),
+            },
+            client_ip: e.client_ip.unwrap_or_default(),
+        })
+        .collect();
+    let base = paths::audit_log(&project.slug);
+    render(&AuditLogPage {
+        ctx: PageCtx::for_user(
+            &services,
+            &signed_in.session,
+            &signed_in.user,
+            Some((&project, access)),
+            "audit-log",
+            "Audit log",
+        )
+        .await?,
+        rows,
+        previous_page: (page > 1).then(|| format!("{base}?page={}", page - 1)),
+        next_page: (page * PAGE_SIZE < total).then(|| format!("{base}?page={}", page + 1)),
+    })
+}

@@ -1,0 +1,160 @@
+//! actix-session's `SessionStore` over the application database, so that sessions live on
+//! the server: logging out, changing a password or disabling a user ends them at once, and
+//! every instance behind a load balancer sees the same sessions.
+
+use crate::entities::session;
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration;
+use chrono::Utc;
+use rand::TryRng;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// The state key under which the signed-in user's id is kept.
+pub const USER_ID_KEY: &str = "user_id";
+
+#[derive(Clone)]
+pub struct DatabaseSessionStore {
+    db: DatabaseConnection,
+}
+
+impl DatabaseSessionStore {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn storage_id(key: &SessionKey) -> String {
+    hex::encode(Sha256::digest(key.as_ref().as_bytes()))
+}
+
+fn user_id_of(state: &HashMap<String, String>) -> Option<Uuid> {
+    state
+        .get(USER_ID_KEY)
+        .and_then(|raw| serde_json::from_str::<Uuid>(raw).ok())
+}
+
+fn expiry(ttl: &Duration) -> chrono::NaiveDateTime {
+    (Utc::now() + chrono::Duration::seconds(ttl.whole_seconds())).naive_utc()
+}
+
+fn new_session_key() -> Result<SessionKey, anyhow::Error> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::SysRng
+        .try_fill_bytes(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("the OS random generator failed: {e}"))?;
+    SessionKey::try_from(hex::encode(bytes)).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+impl DatabaseSessionStore {
+    async fn write(
+        &self,
+        key: &SessionKey,
+        state: &HashMap<String, String>,
+        ttl: &Duration,
+    ) -> Result<(), anyhow::Error> {
+        let model = session::ActiveModel {
+            id: Set(storage_id(key)),
+            user_id: Set(user_id_of(state)),
+            state: Set(serde_json::to_string(state)?),
+            expires_at: Set(expiry(ttl)),
+        };
+        session::Entity::insert(model)
+            .on_conflict(
+                OnConflict::column(session::Column::Id)
+                    .update_columns([
+                        session::Column::UserId,
+                        session::Column::State,
+                        session::Column::ExpiresAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await?;
+        Ok(())
+    }
+}
+
+impl SessionStore for DatabaseSessionStore {
+    async fn load(
+        &self,
+        session_key: &SessionKey,
+    ) -> Result<Option<HashMap<String, String>>, LoadError> {
+        let found = session::Entity::find_by_id(storage_id(session_key))
+            .one(&self.db)
+            .await
+            .map_err(|e| LoadError::Other(e.into()))?;
+        match found {
+            Some(row) if row.expires_at > Utc::now().naive_utc() => {
+                serde_json::from_str(&row.state)
+                    .map(Some)
+                    .map_err(|e| LoadError::Deserialization(e.into()))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn save(
+        &self,
+        session_state: HashMap<String, String>,
+        ttl: &Duration,
+    ) -> Result<SessionKey, SaveError> {
+        let key = new_session_key().map_err(SaveError::Other)?;
+        self.write(&key, &session_state, ttl)
+            .await
+            .map_err(SaveError::Other)?;
+        Ok(key)
+    }
+
+    async fn update(
+        &self,
+        session_key: SessionKey,
+        session_state: HashMap<String, String>,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        // A session ended elsewhere (logout in another tab, a password change) must not be
+        // brought back by a late write of its old state.
+        let exists = session::Entity::find_by_id(storage_id(&session_key))
+            .one(&self.db)
+            .await
+            .map_err(|e| UpdateError::Other(e.into()))?
+            .is_some();
+        if !exists {
+            // Start over with an empty state rather than resurrect the signed-in user.
+            return self.save(HashMap::new(), ttl).await.map_err(|e| match e {
+                SaveError::Serialization(e) => UpdateError::Serialization(e),
+                SaveError::Other(e) => UpdateError::Other(e),
+            });
+        }
+        self.write(&session_key, &session_state, ttl)
+            .await
+            .map_err(UpdateError::Other)?;
+        Ok(session_key)
+    }
+
+    async fn update_ttl(
+        &self,
+        session_key: &SessionKey,
+        ttl: &Duration,
+    ) -> Result<(), anyhow::Error> {
+        session::Entity::update_many()
+            .col_expr(
+                session::Column::ExpiresAt,
+                sea_orm::sea_query::Expr::value(expiry(ttl)),
+            )
+            .filter(session::Column::Id.eq(storage_id(session_key)))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
+        session::Entity::delete_by_id(storage_id(session_key))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,125 @@
+//! Setup, sign-in, sign-out, password change and what ends a session.
+
+use super::*;
+use latchkey::domain::{Actor, Plan, Role};
+
+backend_tests! {
+    async fn first_run_setup_creates_a_super_admin_with_the_printed_code(app) {
+        let dashboard = Dashboard::start(app).await;
+        let code = dashboard.setup_code.clone().expect("a fresh instance prints a setup code");
+        let browser = dashboard.browser();
+        browser.get("/").await.assert_contains("Set up Latchkey");
+
+        let wrong = browser.submit("/setup", "/setup", &[
+            ("setup_code", "WRONG-CODE"), ("display_name", "Ada"), ("email", "ada@example.com"),
+            ("password", PASSWORD), ("password_confirmation", PASSWORD),
+        ]).await;
+        wrong.assert_contains("This is not the setup code").assert_contains("value=\"ada@example.com\"");
+        assert_eq!(dashboard.app.services.accounts.count().await.unwrap(), 0);
+
+        let done = browser.submit("/setup", "/setup", &[
+            ("setup_code", &code), ("display_name", "Ada"), ("email", "ada@example.com"),
+            ("password", PASSWORD), ("password_confirmation", PASSWORD),
+        ]).await;
+        assert_eq!(done.path(), "/admin");
+        done.assert_contains("Welcome to Latchkey").assert_contains("Administration");
+        // Setup is over: the page now sends people to sign in.
+        assert_eq!(dashboard.browser().get("/setup").await.path(), "/login");
+    }
+
+    async fn sign_in_rejects_a_wrong_password_and_keeps_the_email(app) {
+        app.user("ada@example.com").await;
+        let dashboard = Dashboard::start(app).await;
+        let browser = dashboard.browser();
+
+        let page = browser.submit("/login", "/login", &[("email", "ada@example.com"), ("password", "wrong password!")]).await;
+
+        assert_eq!(page.path(), "/login");
+        page.assert_contains("Wrong email or password.").assert_contains("value=\"ada@example.com\"");
+        assert_eq!(browser.get("/").await.path(), "/login");
+    }
+
+    async fn signing_out_ends_the_session_on_the_server(app) {
+        app.user("ada@example.com").await;
+        let dashboard = Dashboard::start(app).await;
+        let browser = dashboard.signed_in("ada@example.com").await;
+        let cookie = session_cookie(&browser, &dashboard.base);
+        browser.get("/").await.assert_contains("Projects");
+
+        let csrf = browser.get("/").await.csrf();
+        let out = browser.post("/logout", &[("csrf_token", &csrf)]).await;
+
+        out.assert_contains("You have been signed out.");
+        // Replaying the old cookie does not bring the session back.
+        let replay = reqwest::Client::new().get(format!("{}/", dashboard.base)).header("Cookie", cookie).send().await.unwrap();
+        assert!(replay.url().path().starts_with("/login"), "{}", replay.url());
+    }
+
+    async fn the_session_id_is_renewed_at_sign_in(app) {
+        app.user("ada@example.com").await;
+        let dashboard = Dashboard::start(app).await;
+        let browser = dashboard.browser();
+        browser.get("/login").await;
+        let before = session_cookie(&browser, &dashboard.base);
+
+        browser.submit("/login", "/login", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+
+        let after = session_cookie(&browser, &dashboard.base);
+        assert!(!before.is_empty() && !after.is_empty());
+        assert_ne!(before, after);
+    }
+
+    async fn changing_the_password_ends_every_other_session(app) {
+        app.user("ada@example.com").await;
+        let dashboard = Dashboard::start(app).await;
+        let here = dashboard.signed_in("ada@example.com").await;
+        let elsewhere = dashboard.signed_in("ada@example.com").await;
+        let new_password = "a different long password";
+
+        let mismatch = here.submit("/account", "/account/password", &[
+            ("current_password", "not it at all"), ("new_password", new_password), ("new_password_confirmation", new_password),
+        ]).await;
+        mismatch.assert_contains("The current password is not correct.");
+
+        let changed = here.submit("/account", "/account/password", &[
+            ("current_password", PASSWORD), ("new_password", new_password), ("new_password_confirmation", new_password),
+        ]).await;
+
+        changed.assert_contains("Password changed.");
+        assert_eq!(here.get("/account").await.path(), "/account");
+        assert!(elsewhere.get("/account").await.path().starts_with("/login"));
+    }
+
+    async fn disabling_a_user_ends_their_session_at_once(app) {
+        let user = app.user("ada@example.com").await;
+        let dashboard = Dashboard::start(app).await;
+        let browser = dashboard.signed_in("ada@example.com").await;
+
+        dashboard.app.services.accounts.set_disabled(&Actor::system(), user.id, true).await.unwrap();
+
+        assert!(browser.get("/").await.path().starts_with("/login"));
+        let again = dashboard.browser().submit("/login", "/login", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+        again.assert_contains("Wrong email or password.");
+    }
+
+    async fn a_post_without_the_csrf_token_is_refused(app) {
+        let dashboard = Dashboard::start(app).await;
+        let project = dashboard.project("acme", Plan::Professional).await;
+        let browser = dashboard.member(&project, "ada@example.com", Role::Admin).await;
+
+        let missing = browser.post(&tokens_path("acme"), &[("name", "Forged"), ("token_type", "read-only"), ("kind", "service"), ("duration", "30")]).await;
+        let wrong = browser.post(&tokens_path("acme"), &[("csrf_token", "0000"), ("name", "Forged"), ("token_type", "read-only"), ("kind", "service"), ("duration", "30")]).await;
+        let logout = browser.post("/logout", &[]).await;
+
+        for page in [&missing, &wrong, &logout] {
+            assert_eq!(page.status, 403);
+            page.assert_contains("Form expired");
+        }
+        assert_eq!(dashboard.app.services.tokens.count_active(project.id).await.unwrap(), 0);
+        assert_eq!(browser.get("/").await.path(), "/", "a refused logout leaves the session alone");
+    }
+}
+
+fn session_cookie(browser: &Browser, base: &str) -> String {
+    browser.cookie_header(base)
+}

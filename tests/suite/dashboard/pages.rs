@@ -1,0 +1,126 @@
+//! Content types, members, audit log, super-admin page, error pages and headers.
+
+use super::*;
+use latchkey::domain::{Plan, Role};
+
+backend_tests! {
+    async fn an_admin_adds_and_removes_content_types_and_they_appear_in_the_matrix(app) {
+        let dashboard = Dashboard::start(app).await;
+        let project = dashboard.project("acme", Plan::Professional).await;
+        let browser = dashboard.member(&project, "ada@example.com", Role::Admin).await;
+        let path = "/projects/acme/settings/content-types";
+
+        let bad = browser.submit(path, path, &[("uid", "Blog Post"), ("display_name", "")]).await;
+        assert_eq!(bad.status, 422);
+        bad.assert_contains("is not a valid content type id").assert_contains("value=\"Blog Post\"");
+        browser.submit(path, path, &[("uid", "blog-post"), ("display_name", "Blog post")]).await.assert_contains("Added the content type “blog-post”.");
+        browser.get(&format!("{}/new", tokens_path("acme"))).await
+            .assert_contains("value=\"blog-post.create\"").assert_contains("value=\"api-token.regenerate\"");
+        let duplicate = browser.submit(path, path, &[("uid", "blog-post"), ("display_name", "Again")]).await;
+        assert_eq!(duplicate.status, 409);
+
+        let removed = browser.submit(path, &format!("{path}/blog-post/delete"), &[]).await;
+        removed.assert_contains("Removed “blog-post”");
+        let built_in = browser.submit(path, &format!("{path}/api-token/delete"), &[]).await;
+        assert_eq!(built_in.status, 400);
+    }
+
+    async fn an_owner_adds_members_changes_roles_and_removes_them(app) {
+        let dashboard = Dashboard::start(app).await;
+        let project = dashboard.project("acme", Plan::Professional).await;
+        let owner = dashboard.member(&project, "olive@example.com", Role::Owner).await;
+        let dev = dashboard.app.user("dev@example.com").await;
+        let path = "/projects/acme/settings/members";
+
+        owner.submit(path, path, &[("email", "nobody@example.com"), ("role", "viewer")]).await.assert_contains("No user has the email nobody@example.com.");
+        owner.submit(path, path, &[("email", "dev@example.com"), ("role", "developer")]).await.assert_contains("dev@example.com is now a developer");
+        owner.submit(path, &format!("{path}/{}/role", dev.id), &[("role", "viewer")]).await.assert_contains("Role changed to Viewer.");
+        let members = dashboard.app.services.projects.members(project.id).await.unwrap();
+        assert_eq!(members.iter().find(|m| m.user_id == dev.id).unwrap().role, Role::Viewer);
+        owner.submit(path, &format!("{path}/{}/remove", dev.id), &[]).await.assert_contains("Member removed.");
+
+        // The last owner stays.
+        let olive = dashboard.app.services.accounts.find_by_email(&latchkey::domain::Email::parse("olive@example.com").unwrap()).await.unwrap().unwrap();
+        owner.submit(path, &format!("{path}/{}/role", olive.id), &[("role", "admin")]).await.assert_contains("at least one owner");
+
+        // An admin sees the members but cannot change them.
+        let admin = dashboard.member(&project, "ada@example.com", Role::Admin).await;
+        admin.get(path).await.assert_contains("dev").assert_lacks("Add a member");
+        let refused = admin.submit(path, path, &[("email", "dev@example.com"), ("role", "owner")]).await;
+        assert_eq!(refused.status, 403);
+    }
+
+    async fn the_audit_log_lists_changes_for_admins_only(app) {
+        let dashboard = Dashboard::start(app).await;
+        let project = dashboard.project("acme", Plan::Professional).await;
+        let admin = dashboard.member(&project, "ada@example.com", Role::Admin).await;
+        let list = tokens_path("acme");
+        admin.submit(&format!("{list}/new"), &list, &[("name", "Logged"), ("token_type", "read-only"), ("kind", "service"), ("duration", "30")]).await;
+
+        let page = admin.get("/projects/acme/settings/audit-log").await;
+        page.assert_contains("token.create").assert_contains("Logged").assert_contains("ada@example.com").assert_contains("127.0.0.1");
+        let viewer = dashboard.member(&project, "vic@example.com", Role::Viewer).await;
+        assert_eq!(viewer.get("/projects/acme/settings/audit-log").await.status, 403);
+    }
+
+    async fn a_super_admin_creates_projects_and_users_and_sets_plans(app) {
+        let dashboard = Dashboard::start(app).await;
+        let root = dashboard.super_admin("root@example.com").await;
+
+        root.submit("/admin", "/admin/users", &[("email", "ada@example.com"), ("display_name", "Ada"), ("password", PASSWORD)]).await.assert_contains("Created the user ada@example.com.");
+        let bad = root.submit("/admin", "/admin/projects", &[("name", "Acme"), ("slug", "Acme Inc"), ("plan", "free"), ("owner", "")]).await;
+        bad.assert_contains("is not a valid slug");
+        root.submit("/admin", "/admin/projects", &[("name", "Acme"), ("slug", "acme"), ("plan", "free"), ("owner", "ada@example.com")]).await.assert_contains("Created the project “Acme”.");
+        let project = dashboard.app.services.projects.find_by_slug("acme").await.unwrap().unwrap();
+        root.submit("/admin", &format!("/admin/projects/{}/plan", project.id), &[("plan", "professional"), ("token_cap", "10")]).await.assert_contains("is now on the Professional plan");
+        let project = dashboard.app.services.projects.get(project.id).await.unwrap();
+        assert_eq!((project.plan, project.token_cap), (Plan::Professional, Some(10)));
+
+        let ada = dashboard.signed_in("ada@example.com").await;
+        ada.get("/").await.assert_contains("Acme").assert_contains("Owner");
+        assert_eq!(ada.get("/admin").await.status, 404);
+        let forged = ada.post("/admin/users", &[("csrf_token", &ada.get("/").await.csrf()), ("email", "x@example.com"), ("display_name", "X"), ("password", PASSWORD)]).await;
+        assert_eq!(forged.status, 404);
+    }
+
+    async fn unknown_pages_get_the_html_error_page(app) {
+        let dashboard = Dashboard::start(app).await;
+        let project = dashboard.project("acme", Plan::Professional).await;
+        let browser = dashboard.member(&project, "ada@example.com", Role::Admin).await;
+
+        for path in ["/no/such/page", "/projects/acme/settings/api-tokens/not-a-uuid", "/projects/acme/settings/api-tokens/00000000-0000-0000-0000-000000000000"] {
+            let page = browser.get(path).await;
+            assert_eq!(page.status, 404, "{path}");
+            page.assert_contains("<title>Page not found · Latchkey</title>").assert_contains("class=\"topbar\"");
+        }
+        let signed_out = dashboard.browser().get(&tokens_path("acme")).await;
+        assert_eq!(signed_out.path(), "/login");
+    }
+
+    async fn dashboard_pages_are_never_cached_and_carry_security_headers(app) {
+        let dashboard = Dashboard::start(app).await;
+        let project = dashboard.project("acme", Plan::Professional).await;
+        let browser = dashboard.member(&project, "ada@example.com", Role::Admin).await;
+
+        let page = browser.get(&tokens_path("acme")).await;
+
+        assert_eq!(page.headers["cache-control"], "no-store");
+        assert!(page.headers["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
+        assert_eq!(page.headers["x-frame-options"], "DENY");
+        page.assert_lacks("<script>").assert_lacks("onclick=");
+        let css = browser.get("/static/app.css").await;
+        assert_eq!(css.status, 200);
+        assert!(css.html.contains("@media (max-width: 760px)"));
+    }
+
+    async fn the_session_cookie_is_secure_http_only_and_same_site_by_default(app) {
+        let dashboard = Dashboard::start_with(app).await;
+        let response = reqwest::get(format!("{}/login", dashboard.base)).await.unwrap();
+        let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(cookie.starts_with("latchkey_session="));
+        for attribute in ["Secure", "HttpOnly", "SameSite=Lax"] {
+            assert!(cookie.contains(attribute), "{cookie}");
+        }
+        assert!(!cookie.contains("Max-Age"), "a browser session cookie: idle expiry is kept on the server");
+    }
+}
