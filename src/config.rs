@@ -12,6 +12,8 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_PROFESSIONAL_TOKEN_CAP: u32 = 25;
 pub const DEFAULT_SESSION_IDLE_MINUTES: u32 = 8 * 60;
+pub const DEFAULT_ACCESS_TOKEN_MINUTES: u32 = 15;
+pub const DEFAULT_LAST_USED_FLUSH_SECONDS: u32 = 5;
 const SECRET_KEY_FILE: &str = "secret.key";
 const MIN_SECRET_KEY_LEN: usize = 32;
 
@@ -28,6 +30,10 @@ pub struct Settings {
     pub cookie_secure: bool,
     /// A dashboard session ends after this long without a request.
     pub session_idle_minutes: u32,
+    /// Lifetime of the access tokens of `POST /api/v1/auth/login`.
+    pub access_token_minutes: u32,
+    /// How often "last used" times are written to the database.
+    pub last_used_flush_seconds: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +66,8 @@ pub struct FileSettings {
     pub professional_token_cap: Option<u32>,
     pub cookie_secure: Option<bool>,
     pub session_idle_minutes: Option<u32>,
+    pub access_token_minutes: Option<u32>,
+    pub last_used_flush_seconds: Option<u32>,
 }
 
 impl FileSettings {
@@ -122,6 +130,18 @@ impl Settings {
                 .session_idle_minutes
                 .unwrap_or(DEFAULT_SESSION_IDLE_MINUTES),
         };
+        let access_token_minutes = match env("LATCHKEY_ACCESS_TOKEN_MINUTES") {
+            Some(raw) => parse_positive("LATCHKEY_ACCESS_TOKEN_MINUTES", &raw)?,
+            None => file
+                .access_token_minutes
+                .unwrap_or(DEFAULT_ACCESS_TOKEN_MINUTES),
+        };
+        let last_used_flush_seconds = match env("LATCHKEY_LAST_USED_FLUSH_SECONDS") {
+            Some(raw) => parse_positive("LATCHKEY_LAST_USED_FLUSH_SECONDS", &raw)?,
+            None => file
+                .last_used_flush_seconds
+                .unwrap_or(DEFAULT_LAST_USED_FLUSH_SECONDS),
+        };
         let secret_key = match env("LATCHKEY_SECRET_KEY").or(file.secret_key) {
             Some(configured) => SecretKey::from_configured(&configured)?,
             None => SecretKey::load_or_create(&data_dir.join(SECRET_KEY_FILE))?,
@@ -135,6 +155,8 @@ impl Settings {
             professional_token_cap,
             cookie_secure,
             session_idle_minutes,
+            access_token_minutes,
+            last_used_flush_seconds,
         })
     }
 }

@@ -2,11 +2,12 @@
 //! place that knows the route table and the middleware order.
 
 use crate::accounts::Accounts;
+use crate::api::jwt::AccessTokenKeys;
 use crate::audit::AuditLog;
 use crate::config::Settings;
 use crate::db;
 use crate::projects::Projects;
-use crate::tokens::{TokenHasher, TokenService};
+use crate::tokens::{LastUsedRecorder, TokenHasher, TokenService};
 use crate::web::session_store::DatabaseSessionStore;
 use crate::web::{RevealCipher, SetupCode};
 use actix_session::SessionMiddleware;
@@ -32,6 +33,7 @@ pub struct Services {
     pub accounts: Accounts,
     pub projects: Projects,
     pub audit: AuditLog,
+    pub last_used: LastUsedRecorder,
 }
 
 impl Services {
@@ -42,6 +44,7 @@ impl Services {
             accounts: Accounts::new(db.clone()),
             projects: Projects::new(db.clone()),
             audit: AuditLog::new(db.clone()),
+            last_used: LastUsedRecorder::new(),
             db,
         }
     }
@@ -79,6 +82,10 @@ impl Application {
             None
         };
         spawn_session_sweeper(services.db.clone());
+        services.last_used.spawn_flusher(
+            services.db.clone(),
+            Duration::from_secs(u64::from(settings.last_used_flush_seconds)),
+        );
         let server = run(
             listener,
             services.clone(),
@@ -102,14 +109,27 @@ impl Application {
         &self.services
     }
 
+    /// Stops the server gracefully (what SIGTERM does), for tests and embedding.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// The one-time setup code, while no administrator exists (also printed in the log).
     pub fn setup_code(&self) -> Option<&str> {
         self.setup_code.as_deref()
     }
 
-    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests.
+    /// Serves until SIGINT/SIGTERM, finishes in-flight requests, then writes the pending
+    /// "last used" times.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        match self.services.last_used.flush(&self.services.db).await {
+            Ok(written) => tracing::info!(written, "last-used times flushed at shutdown"),
+            Err(error) => {
+                tracing::error!(error = %error, "flushing last-used times at shutdown failed")
+            }
+        }
+        result
     }
 }
 
@@ -123,6 +143,10 @@ fn run(
     let services = web::Data::new(services);
     let setup_code = web::Data::new(setup_code);
     let reveal = web::Data::new(RevealCipher::new(settings.secret_key.derive("reveal")));
+    let access_keys = web::Data::new(AccessTokenKeys::new(
+        settings.secret_key.derive("access-token"),
+        chrono::Duration::minutes(i64::from(settings.access_token_minutes)),
+    ));
     let cookie_key = {
         let mut bytes = [0u8; 64];
         bytes[..32].copy_from_slice(&settings.secret_key.derive("session-cookie/1"));
@@ -149,6 +173,7 @@ fn run(
             .app_data(services.clone())
             .app_data(setup_code.clone())
             .app_data(reveal.clone())
+            .app_data(access_keys.clone())
             .app_data(
                 web::PathConfig::default().error_handler(|_, _| crate::web::not_found().into()),
             )
@@ -158,6 +183,7 @@ fn run(
             )
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
+            .service(crate::api::scope())
             .service(
                 web::scope("")
                     .wrap(sessions)

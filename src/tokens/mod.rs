@@ -5,6 +5,7 @@ mod authority;
 pub mod format;
 pub mod hashing;
 mod input;
+mod last_used;
 mod service;
 mod verify;
 mod view;
@@ -12,6 +13,7 @@ mod view;
 pub use format::{MalformedToken, TokenSecret};
 pub use hashing::TokenHasher;
 pub use input::{DurationInput, NewToken, NewTokenInput, TokenChanges, TokenChangesInput};
+pub use last_used::LastUsedRecorder;
 pub use service::{
     IssuedToken, ListQuery, SortKey, SortOrder, StatusFilter, TokenPage, TokenService,
 };

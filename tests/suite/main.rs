@@ -8,6 +8,7 @@
 #[macro_use]
 mod helpers;
 
+mod api;
 mod audit_trail;
 mod cli;
 mod concurrency;

@@ -1,0 +1,119 @@
+//! Bearer authentication: an API token (`lk_…`) acts in its own project; a login access token
+//! (a JWT) acts for its user in the project named at login, with the user's current role.
+
+use super::error::ApiError;
+use super::jwt::AccessTokenKeys;
+use crate::access::user_access;
+use crate::domain::{Actor, UserActor};
+use crate::error::{AppError, AuthFailure};
+use crate::startup::Services;
+use actix_web::dev::Payload;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{FromRequest, HttpRequest, HttpResponseBuilder, web};
+use chrono::{DateTime, Utc};
+use std::future::Future;
+use std::pin::Pin;
+use uuid::Uuid;
+
+/// Every authenticated response says when the credential stops working.
+pub const EXPIRES_HEADER: &str = "Latchkey-Token-Expires-At";
+
+pub struct Caller {
+    pub actor: Actor,
+    pub project_id: Uuid,
+    /// The API token behind the call, for "last used".
+    pub token_id: Option<Uuid>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl Caller {
+    /// Adds the expiry header; records the use of an API token (the call succeeded).
+    pub fn succeeded(&self, services: &Services, response: &mut HttpResponseBuilder) {
+        if let Some(at) = self.expires_at {
+            response.insert_header((
+                EXPIRES_HEADER,
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ));
+        }
+        if let Some(token_id) = self.token_id {
+            services.last_used.record(token_id, Utc::now());
+        }
+    }
+}
+
+/// The credential of `Authorization: Bearer <credential>`, if any.
+pub fn bearer(req: &HttpRequest) -> Option<String> {
+    let value: &HeaderValue = req.headers().get(header::AUTHORIZATION)?;
+    let value = value.to_str().ok()?.trim();
+    let (scheme, credential) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| credential.trim().to_owned())
+        .filter(|c| !c.is_empty())
+}
+
+pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|addr| addr.ip().to_string())
+}
+
+async fn authenticate(
+    services: &Services,
+    keys: &AccessTokenKeys,
+    credential: &str,
+    client_ip: Option<String>,
+) -> Result<Caller, ApiError> {
+    if credential.starts_with(crate::tokens::format::TOKEN_PREFIX) {
+        let verified = services.tokens.verify(credential, None).await?;
+        return Ok(Caller {
+            actor: Actor::token(verified.actor()).with_client_ip(client_ip),
+            project_id: verified.project_id,
+            token_id: Some(verified.id),
+            expires_at: verified.expires_at,
+        });
+    }
+    let claims = keys
+        .verify(credential, Utc::now())
+        .map_err(|_| ApiError::unauthenticated(AuthFailure::Malformed))?;
+    let user = match services.accounts.get(claims.sub).await {
+        Ok(user) if !user.disabled => user,
+        Ok(_) | Err(AppError::NotFound) => {
+            return Err(ApiError::unauthenticated(AuthFailure::Revoked));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    // The role is read now, not at login: a demotion or removal takes effect at once.
+    user_access(&services.db, user.id, claims.prj)
+        .await
+        .map_err(AppError::from)?
+        .ok_or(ApiError::unauthenticated(AuthFailure::Revoked))?;
+    Ok(Caller {
+        actor: Actor::user(UserActor {
+            id: user.id,
+            email: user.email,
+            is_super_admin: user.is_super_admin,
+        })
+        .with_client_ip(client_ip),
+        project_id: claims.prj,
+        token_id: None,
+        expires_at: claims.expires_at(),
+    })
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let services = req.app_data::<web::Data<Services>>().cloned();
+        let keys = req.app_data::<web::Data<AccessTokenKeys>>().cloned();
+        let credential = bearer(req);
+        let client_ip = client_ip(req);
+        Box::pin(async move {
+            let (Some(services), Some(keys)) = (services, keys) else {
+                return Err(AppError::Unexpected(anyhow::anyhow!("API state missing")).into());
+            };
+            let credential = credential.ok_or(ApiError::unauthenticated(AuthFailure::Missing))?;
+            authenticate(&services, &keys, &credential, client_ip).await
+        })
+    }
+}

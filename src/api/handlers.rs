@@ -1,0 +1,479 @@
+//! The endpoints. Each extracts, converts to domain input, calls one service method and
+//! answers JSON; the OpenAPI document is generated from the annotations here.
+
+use super::caller::{Caller, bearer, client_ip};
+use super::dto::*;
+use super::error::ApiError;
+use super::jwt::AccessTokenKeys;
+use crate::access::user_access;
+use crate::domain::Permission;
+use crate::error::{AppError, AuthFailure};
+use crate::startup::Services;
+use crate::tokens::{
+    DurationInput, IssuedToken, ListQuery, NewToken, NewTokenInput, SortKey, SortOrder,
+    StatusFilter, TokenChangesInput,
+};
+use actix_web::http::header::{self, CacheControl, CacheDirective, ContentType};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use uuid::Uuid;
+
+/// The bodies of API requests are small; this bounds what one may send.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+fn no_store() -> CacheControl {
+    CacheControl(vec![CacheDirective::NoStore])
+}
+
+fn issued(
+    services: &Services,
+    caller: Option<&Caller>,
+    issued: &IssuedToken,
+    created: bool,
+) -> HttpResponse {
+    let mut response = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    response.insert_header(no_store());
+    if created {
+        response.insert_header((
+            header::LOCATION,
+            format!("/api/v1/tokens/{}", issued.token.id),
+        ));
+    }
+    if let Some(caller) = caller {
+        caller.succeeded(services, &mut response);
+    }
+    response.json(IssuedTokenBody {
+        details: TokenBody::from(&issued.token),
+        token: issued.secret.expose_secret().to_owned(),
+    })
+}
+
+/// Exchange an administrator's email and password for a short-lived access token.
+#[utoipa::path(
+    post, path = "/api/v1/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "A bearer token valid for 15 minutes", body = LoginResponse),
+        (status = 401, description = "Wrong email, password or project", body = ErrorBody),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid body", body = ErrorBody),
+        (status = 503, description = "Database unavailable", body = ErrorBody),
+    )
+)]
+pub async fn login(
+    req: HttpRequest,
+    services: web::Data<Services>,
+    keys: web::Data<AccessTokenKeys>,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let refused = || ApiError::unauthenticated(AuthFailure::BadCredentials);
+    let user = services
+        .accounts
+        .authenticate(&body.email, &body.password, client_ip(&req))
+        .await
+        .map_err(|e| match e {
+            AppError::Unauthenticated(_) => refused(),
+            other => other.into(),
+        })?;
+    let project = services
+        .projects
+        .find_by_slug(body.project.trim())
+        .await?
+        .ok_or_else(refused)?;
+    user_access(&services.db, user.id, project.id)
+        .await
+        .map_err(AppError::from)?
+        .ok_or_else(refused)?;
+    let (token, expires_at) = keys.issue(user.id, project.id, Utc::now());
+    Ok(HttpResponse::Ok()
+        .insert_header(no_store())
+        .json(LoginResponse {
+            token,
+            token_type: "Bearer".into(),
+            expires_at,
+        }))
+}
+
+fn list_query(params: ListParams) -> Result<ListQuery, ApiError> {
+    let mut errors = crate::domain::FieldErrors::new();
+    let per_page = params.per_page.unwrap_or(50);
+    if !(1..=100).contains(&per_page) {
+        errors.add("per_page", "per_page must be between 1 and 100.");
+    }
+    if params.page == Some(0) {
+        errors.add("page", "page starts at 1.");
+    }
+    let kind = params
+        .kind
+        .as_deref()
+        .and_then(|raw| errors.take("kind", crate::domain::TokenKind::parse(raw)));
+    let token_type = params
+        .token_type
+        .as_deref()
+        .and_then(|raw| errors.take("type", crate::domain::TokenType::parse(raw)));
+    let status = match params.status.as_deref() {
+        None => StatusFilter::Live,
+        Some("active") => StatusFilter::Active,
+        Some("expired") => StatusFilter::Expired,
+        Some("revoked") => StatusFilter::Revoked,
+        Some(other) => {
+            errors.add(
+                "status",
+                format!("Unknown status '{other}': use active, expired or revoked."),
+            );
+            StatusFilter::Live
+        }
+    };
+    let sort = match params.sort.as_deref() {
+        None | Some("created") => SortKey::Created,
+        Some("name") => SortKey::Name,
+        Some("last_used") => SortKey::LastUsed,
+        Some(other) => {
+            errors.add(
+                "sort",
+                format!("Unknown sort '{other}': use name, created or last_used."),
+            );
+            SortKey::Created
+        }
+    };
+    let order = match params.order.as_deref() {
+        None => {
+            if sort == SortKey::Name {
+                SortOrder::Asc
+            } else {
+                SortOrder::Desc
+            }
+        }
+        Some("asc") => SortOrder::Asc,
+        Some("desc") => SortOrder::Desc,
+        Some(other) => {
+            errors.add(
+                "order",
+                format!("Unknown order '{other}': use asc or desc."),
+            );
+            SortOrder::Desc
+        }
+    };
+    errors.into_result().map_err(AppError::Validation)?;
+    Ok(ListQuery {
+        page: params.page.unwrap_or(1),
+        per_page,
+        sort,
+        order,
+        search: params.search,
+        kind,
+        token_type,
+        status,
+    })
+}
+
+/// List the project's tokens (never their secrets).
+#[utoipa::path(
+    get, path = "/api/v1/tokens", tag = "tokens",
+    params(ListParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of tokens; needs api-token.find", body = TokenListBody,
+         headers(("Latchkey-Token-Expires-At" = String, description = "When the credential expires"))),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn list_tokens(
+    services: web::Data<Services>,
+    caller: Caller,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let query = list_query(params.into_inner())?;
+    let page = services
+        .tokens
+        .list(&caller.actor, caller.project_id, &query)
+        .await?;
+    let mut response = HttpResponse::Ok();
+    caller.succeeded(&services, &mut response);
+    Ok(response.json(TokenListBody {
+        data: page.items.iter().map(TokenBody::from).collect(),
+        meta: ListMeta {
+            total: page.total,
+            page: page.page,
+            per_page: page.per_page,
+        },
+    }))
+}
+
+/// Create a token. The response is the only one that ever carries its secret.
+#[utoipa::path(
+    post, path = "/api/v1/tokens", tag = "tokens",
+    request_body = CreateTokenRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; needs api-token.create and every permission granted", body = IssuedTokenBody),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, description = "Missing permission, or the plan does not allow it", body = ErrorBody),
+        (status = 409, description = "Name already used", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn create_token(
+    services: web::Data<Services>,
+    caller: Caller,
+    body: web::Json<CreateTokenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let duration = match (body.expires_at, body.duration_days) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "expires_at",
+                "Give expires_at or duration_days, not both.",
+            ));
+        }
+        (Some(at), None) => DurationInput::Until(at),
+        (None, Some(days)) => DurationInput::Days(days),
+        (None, None) => DurationInput::Unlimited,
+    };
+    let input = NewTokenInput {
+        name: body.name,
+        description: body.description.unwrap_or_default(),
+        kind: body.kind.unwrap_or_else(|| "service".into()),
+        token_type: body.token_type.unwrap_or_else(|| "read-only".into()),
+        permissions: body.permissions.unwrap_or_default(),
+        duration,
+    };
+    let new = NewToken::parse(input, Utc::now()).map_err(AppError::Validation)?;
+    let created = services
+        .tokens
+        .create(&caller.actor, caller.project_id, new)
+        .await?;
+    Ok(issued(&services, Some(&caller), &created, true))
+}
+
+/// One token (no secret).
+#[utoipa::path(
+    get, path = "/api/v1/tokens/{id}", tag = "tokens",
+    params(("id" = Uuid, Path, description = "The token's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Needs api-token.findOne", body = TokenBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn get_token(
+    services: web::Data<Services>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let token = services
+        .tokens
+        .get(&caller.actor, caller.project_id, *id)
+        .await?;
+    let mut response = HttpResponse::Ok();
+    caller.succeeded(&services, &mut response);
+    Ok(response.json(TokenBody::from(&token)))
+}
+
+/// Change name, description, type or permissions (PATCH: absent fields stay).
+#[utoipa::path(
+    patch, path = "/api/v1/tokens/{id}", tag = "tokens",
+    params(("id" = Uuid, Path, description = "The token's id")),
+    request_body = UpdateTokenRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Needs api-token.update, and every permission added", body = TokenBody),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn update_token(
+    services: web::Data<Services>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateTokenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let changes = TokenChangesInput {
+        name: body.name,
+        description: body.description,
+        token_type: body.token_type,
+        permissions: body.permissions,
+    };
+    let token = services
+        .tokens
+        .update(&caller.actor, caller.project_id, *id, changes)
+        .await?;
+    let mut response = HttpResponse::Ok();
+    caller.succeeded(&services, &mut response);
+    Ok(response.json(TokenBody::from(&token)))
+}
+
+/// Revoke at once. Cannot be undone.
+#[utoipa::path(
+    delete, path = "/api/v1/tokens/{id}", tag = "tokens",
+    params(("id" = Uuid, Path, description = "The token's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Revoked; needs api-token.delete"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn delete_token(
+    services: web::Data<Services>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    services
+        .tokens
+        .revoke(&caller.actor, caller.project_id, *id)
+        .await?;
+    let mut response = HttpResponse::NoContent();
+    caller.succeeded(&services, &mut response);
+    Ok(response.finish())
+}
+
+/// A new secret for the token; the old one stops at once.
+#[utoipa::path(
+    post, path = "/api/v1/tokens/{id}/regenerate", tag = "tokens",
+    params(("id" = Uuid, Path, description = "The token's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Needs api-token.regenerate", body = IssuedTokenBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn regenerate_token(
+    services: web::Data<Services>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let regenerated = services
+        .tokens
+        .regenerate(&caller.actor, caller.project_id, *id)
+        .await?;
+    Ok(issued(&services, Some(&caller), &regenerated, false))
+}
+
+/// Rotate a still-valid token yourself: a new secret with the same settings and a fresh
+/// lifetime. Authenticate with the token; the body may repeat it. An expired token gets 401
+/// and must be replaced from the dashboard.
+#[utoipa::path(
+    post, path = "/api/v1/tokens/refresh", tag = "tokens",
+    request_body(content = Option<RefreshRequest>, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The new secret; the old one no longer works", body = IssuedTokenBody),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, description = "The plan does not allow it", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn refresh_token(
+    req: HttpRequest,
+    services: web::Data<Services>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let from_body = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let parsed: RefreshRequest =
+            serde_json::from_slice(&body).map_err(super::json_body_error)?;
+        parsed.token
+    };
+    let presented = match (bearer(&req), from_body) {
+        (Some(header), Some(body)) if header != body => {
+            return Err(ApiError::invalid(
+                "token",
+                "The token in the body differs from the bearer token.",
+            ));
+        }
+        (Some(token), _) | (None, Some(token)) => token,
+        (None, None) => return Err(ApiError::unauthenticated(AuthFailure::Missing)),
+    };
+    let refreshed = services.tokens.refresh(&presented, client_ip(&req)).await?;
+    services.last_used.record(refreshed.token.id, Utc::now());
+    let mut response = issued(&services, None, &refreshed, false);
+    if let Some(at) = refreshed.token.expires_at
+        && let Ok(value) =
+            header::HeaderValue::from_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    {
+        response.headers_mut().insert(
+            header::HeaderName::from_static("latchkey-token-expires-at"),
+            value,
+        );
+    }
+    Ok(response)
+}
+
+/// For protected services: is this token valid, and may it do `permission`?
+#[utoipa::path(
+    post, path = "/api/v1/verify", tag = "verification",
+    request_body = VerifyRequest,
+    responses(
+        (status = 200, description = "Valid, and allowed if a permission was asked", body = VerifyResponse),
+        (status = 401, description = "Malformed, unknown, expired or revoked (one answer for all)", body = ErrorBody),
+        (status = 403, description = "Valid but not allowed; data.required_permission names what is missing", body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+        (status = 503, description = "Could not check: never treat as valid", body = ErrorBody),
+    )
+)]
+pub async fn verify(
+    services: web::Data<Services>,
+    body: web::Json<VerifyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let permission = body
+        .permission
+        .as_deref()
+        .map(|raw| {
+            Permission::parse(raw).map_err(|message| ApiError::invalid("permission", message))
+        })
+        .transpose()?;
+    let verified = services
+        .tokens
+        .verify(&body.token, permission.as_ref())
+        .await?;
+    services.last_used.record(verified.id, Utc::now());
+    Ok(HttpResponse::Ok()
+        .insert_header(no_store())
+        .json(VerifyResponse::from(&verified)))
+}
+
+/// This document.
+#[utoipa::path(
+    get, path = "/api/v1/openapi.json", tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json"))
+)]
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(super::openapi::document())
+}
+
+pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
+}
+
+pub async fn route_not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::RouteNotFound)
+}
