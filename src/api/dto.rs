@@ -182,7 +182,7 @@ pub struct RefreshRequest {
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// 1-based page number.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u64>,
     /// Items per page, at most 100 (default 50).
     #[param(minimum = 1, maximum = 100)]

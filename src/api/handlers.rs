@@ -107,8 +107,14 @@ fn list_query(params: ListParams) -> Result<ListQuery, ApiError> {
     if !(1..=100).contains(&per_page) {
         errors.add("per_page", "per_page must be between 1 and 100.");
     }
-    if params.page == Some(0) {
-        errors.add("page", "page starts at 1.");
+    if params
+        .page
+        .is_some_and(|page| !(1..=crate::tokens::MAX_PAGE).contains(&page))
+    {
+        errors.add(
+            "page",
+            format!("page must be between 1 and {}.", crate::tokens::MAX_PAGE),
+        );
     }
     let kind = params
         .kind

@@ -15,7 +15,7 @@ pub use hashing::TokenHasher;
 pub use input::{DurationInput, NewToken, NewTokenInput, TokenChanges, TokenChangesInput};
 pub use last_used::LastUsedRecorder;
 pub use service::{
-    IssuedToken, ListQuery, SortKey, SortOrder, StatusFilter, TokenPage, TokenService,
+    IssuedToken, ListQuery, MAX_PAGE, SortKey, SortOrder, StatusFilter, TokenPage, TokenService,
 };
 pub use verify::{VerifiedToken, VerifyError};
 pub use view::{EXPIRING_SOON_DAYS, PersonRef, TokenStatus, TokenView};

@@ -26,6 +26,9 @@ use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
+/// The last page a listing may ask for; beyond it pages are empty anyway.
+pub const MAX_PAGE: u64 = 1_000_000;
+
 #[derive(Clone)]
 pub struct TokenService {
     pub(super) db: DatabaseConnection,
@@ -452,11 +455,12 @@ impl TokenService {
         let (_, content_types, authority) = self.context(actor, project_id).await?;
         authority.require(Permission::api_token(Action::Find))?;
         let per_page = query.per_page.clamp(1, 100);
-        let page = Ord::max(query.page, 1);
+        // Bounded so the offset fits every backend's signed 64-bit OFFSET.
+        let page = query.page.clamp(1, MAX_PAGE);
         let select = filtered(project_id, query, Utc::now());
         let total = select.clone().count(&self.db).await?;
         let models = sorted(select, query.sort, query.order)
-            .offset((page - 1) * per_page)
+            .offset((page - 1).saturating_mul(per_page))
             .limit(per_page)
             .all(&self.db)
             .await?;

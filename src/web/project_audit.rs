@@ -46,7 +46,7 @@ pub async fn audit_log_page(
             "The audit log is for admins and owners.".into(),
         ));
     }
-    let page = params.page.unwrap_or(1).max(1);
+    let page = params.page.unwrap_or(1).clamp(1, crate::tokens::MAX_PAGE);
     let total = services
         .audit
         .count_for_project(project.id)
@@ -54,7 +54,7 @@ pub async fn audit_log_page(
         .map_err(crate::error::AppError::from)?;
     let entries = services
         .audit
-        .for_project(project.id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        .for_project(project.id, PAGE_SIZE, (page - 1).saturating_mul(PAGE_SIZE))
         .await
         .map_err(crate::error::AppError::from)?;
     let rows = entries
@@ -84,6 +84,7 @@ pub async fn audit_log_page(
         .await?,
         rows,
         previous_page: (page > 1).then(|| format!("{base}?page={}", page - 1)),
-        next_page: (page * PAGE_SIZE < total).then(|| format!("{base}?page={}", page + 1)),
+        next_page: (page.saturating_mul(PAGE_SIZE) < total)
+            .then(|| format!("{base}?page={}", page + 1)),
     })
 }

@@ -170,7 +170,7 @@ backend_tests! {
         assert_eq!(api.get("/tokens?status=revoked", bearer).await.body["data"][0]["name"], "Gone");
         assert_eq!(api.get("/tokens?status=active", bearer).await.body["meta"]["total"], 6);
         assert_eq!(api.get("/tokens?search=READER%203", bearer).await.body["meta"]["total"], 1);
-        for bad in ["per_page=101", "page=0", "status=lost", "kind=robot", "sort=size", "page=x", "unknown=1"] {
+        for bad in ["per_page=101", "page=0", "page=9223372036854775808", "page=1000001", "status=lost", "kind=robot", "sort=size", "page=x", "unknown=1"] {
             api.get(&format!("/tokens?{bad}"), bearer).await.assert_error(422, "validation_error");
         }
     }
