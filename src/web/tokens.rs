@@ -566,16 +566,7 @@ pub async fn create_token(
         }
     };
     match outcome {
-        Ok(issued) => {
-            cipher
-                .stash(
-                    &signed_in.session,
-                    issued.token.id,
-                    issued.secret.expose_secret(),
-                )
-                .map_err(PageError::Internal)?;
-            Ok(see_other(paths::token(&project.slug, issued.token.id)))
-        }
+        Ok(issued) => reveal_on_token_page(&cipher, &signed_in, &project, &issued),
         Err(AppError::PlanRequired { plan }) => Err(AppError::PlanRequired { plan }.into()),
         Err(error) => {
             let state = form_failure(form, error)?;
@@ -867,6 +858,17 @@ pub async fn regenerate_token(
         .tokens
         .regenerate(&signed_in.actor(), project.id, token_id)
         .await?;
+    reveal_on_token_page(&cipher, &signed_in, &project, &issued)
+}
+
+/// Seals the new secret into the session and sends the browser to the token's page, which
+/// shows it once (POST/redirect/GET: a reload repeats the GET, never the POST).
+fn reveal_on_token_page(
+    cipher: &RevealCipher,
+    signed_in: &SignedIn,
+    project: &Project,
+    issued: &crate::tokens::IssuedToken,
+) -> Result<HttpResponse, PageError> {
     cipher
         .stash(
             &signed_in.session,
