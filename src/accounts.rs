@@ -5,6 +5,7 @@ use crate::audit::{self, AuditTarget};
 use crate::domain::{Actor, DisplayName, Email, Password};
 use crate::entities::user;
 use crate::error::{AppError, AuthFailure};
+use crate::tokens::VerificationCache;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -52,11 +53,13 @@ pub struct NewUser {
 #[derive(Clone)]
 pub struct Accounts {
     db: DatabaseConnection,
+    /// A disabled user's personal tokens stop at once: changes here invalidate them.
+    verification: VerificationCache,
 }
 
 impl Accounts {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: DatabaseConnection, verification: VerificationCache) -> Self {
+        Self { db, verification }
     }
 
     #[tracing::instrument(skip_all, fields(super_admin = new.is_super_admin))]
@@ -161,6 +164,7 @@ impl Accounts {
         )
         .await?;
         txn.commit().await?;
+        self.verification.forget_owner(user_id);
         Ok(updated.into())
     }
 

@@ -14,6 +14,7 @@ pub const DEFAULT_PROFESSIONAL_TOKEN_CAP: u32 = 25;
 pub const DEFAULT_SESSION_IDLE_MINUTES: u32 = 8 * 60;
 pub const DEFAULT_ACCESS_TOKEN_MINUTES: u32 = 15;
 pub const DEFAULT_LAST_USED_FLUSH_SECONDS: u32 = 5;
+pub const DEFAULT_VERIFY_CACHE_TTL_MS: u32 = 1_000;
 const SECRET_KEY_FILE: &str = "secret.key";
 const MIN_SECRET_KEY_LEN: usize = 32;
 
@@ -34,6 +35,9 @@ pub struct Settings {
     pub access_token_minutes: u32,
     /// How often "last used" times are written to the database.
     pub last_used_flush_seconds: u32,
+    /// How long a verification answer may be served from memory; bounds how long a change
+    /// made on another instance goes unseen here.
+    pub verify_cache_ttl_ms: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +72,7 @@ pub struct FileSettings {
     pub session_idle_minutes: Option<u32>,
     pub access_token_minutes: Option<u32>,
     pub last_used_flush_seconds: Option<u32>,
+    pub verify_cache_ttl_ms: Option<u32>,
 }
 
 impl FileSettings {
@@ -142,6 +147,12 @@ impl Settings {
                 .last_used_flush_seconds
                 .unwrap_or(DEFAULT_LAST_USED_FLUSH_SECONDS),
         };
+        let verify_cache_ttl_ms = match env("LATCHKEY_VERIFY_CACHE_TTL_MS") {
+            Some(raw) => parse_positive("LATCHKEY_VERIFY_CACHE_TTL_MS", &raw)?,
+            None => file
+                .verify_cache_ttl_ms
+                .unwrap_or(DEFAULT_VERIFY_CACHE_TTL_MS),
+        };
         let secret_key = match env("LATCHKEY_SECRET_KEY").or(file.secret_key) {
             Some(configured) => SecretKey::from_configured(&configured)?,
             None => SecretKey::load_or_create(&data_dir.join(SECRET_KEY_FILE))?,
@@ -157,6 +168,7 @@ impl Settings {
             session_idle_minutes,
             access_token_minutes,
             last_used_flush_seconds,
+            verify_cache_ttl_ms,
         })
     }
 }

@@ -8,6 +8,7 @@ use crate::domain::{
 };
 use crate::entities::{content_type, membership, project, user};
 use crate::error::AppError;
+use crate::tokens::VerificationCache;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -72,11 +73,13 @@ pub struct Member {
 #[derive(Clone)]
 pub struct Projects {
     db: DatabaseConnection,
+    /// Roles and content types decide what tokens may do: changes here invalidate it.
+    verification: VerificationCache,
 }
 
 impl Projects {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: DatabaseConnection, verification: VerificationCache) -> Self {
+        Self { db, verification }
     }
 
     /// Creates the project with its built-in `api-token` content type and, if named, its owner.
@@ -287,6 +290,7 @@ impl Projects {
         }
         insert_membership(&txn, actor, project_id, &user, role).await?;
         txn.commit().await?;
+        self.verification.forget_owner(user.id);
         Ok(Member {
             user_id: user.id,
             email: user.email,
@@ -329,6 +333,7 @@ impl Projects {
         )
         .await?;
         txn.commit().await?;
+        self.verification.forget_owner(user_id);
         Ok(())
     }
 
@@ -362,6 +367,7 @@ impl Projects {
         )
         .await?;
         txn.commit().await?;
+        self.verification.forget_owner(user_id);
         Ok(())
     }
 
@@ -400,6 +406,8 @@ impl Projects {
         )
         .await?;
         txn.commit().await?;
+        // Full-access and read-only grants now cover one more content type.
+        self.verification.forget_project(project_id);
         Ok(ContentType {
             id: inserted.id,
             uid,
@@ -442,6 +450,7 @@ impl Projects {
         )
         .await?;
         txn.commit().await?;
+        self.verification.forget_project(project_id);
         Ok(())
     }
 }

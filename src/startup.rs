@@ -7,7 +7,7 @@ use crate::audit::AuditLog;
 use crate::config::Settings;
 use crate::db;
 use crate::projects::Projects;
-use crate::tokens::{LastUsedRecorder, TokenHasher, TokenService};
+use crate::tokens::{LastUsedRecorder, TokenHasher, TokenService, VerificationCache};
 use crate::web::session_store::DatabaseSessionStore;
 use crate::web::{RevealCipher, SetupCode};
 use actix_session::SessionMiddleware;
@@ -39,10 +39,18 @@ pub struct Services {
 impl Services {
     pub fn new(db: DatabaseConnection, settings: &Settings) -> Self {
         let hasher = TokenHasher::new(&settings.secret_key.derive("token-hash"));
+        let cache = VerificationCache::new(Duration::from_millis(u64::from(
+            settings.verify_cache_ttl_ms,
+        )));
         Self {
-            tokens: TokenService::new(db.clone(), hasher, settings.professional_token_cap),
-            accounts: Accounts::new(db.clone()),
-            projects: Projects::new(db.clone()),
+            tokens: TokenService::new(
+                db.clone(),
+                hasher,
+                cache.clone(),
+                settings.professional_token_cap,
+            ),
+            accounts: Accounts::new(db.clone(), cache.clone()),
+            projects: Projects::new(db.clone(), cache),
             audit: AuditLog::new(db.clone()),
             last_used: LastUsedRecorder::new(),
             db,

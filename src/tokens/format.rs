@@ -88,6 +88,25 @@ impl fmt::Debug for TokenSecret {
     }
 }
 
+/// The format check of `parse`, without allocating: the first gate of verification.
+pub fn check(raw: &str) -> Result<(), MalformedToken> {
+    let rest = raw
+        .strip_prefix(TOKEN_PREFIX)
+        .ok_or(MalformedToken::Prefix)?;
+    if rest.len() != BODY_LEN + CHECKSUM_LEN {
+        return Err(MalformedToken::Length);
+    }
+    if !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(MalformedToken::Alphabet);
+    }
+    let (body, sum) = rest.as_bytes().split_at(BODY_LEN);
+    // Not secret: the checksum is public and printed in every token.
+    if checksum(body) != sum {
+        return Err(MalformedToken::Checksum);
+    }
+    Ok(())
+}
+
 fn checksum(body: &[u8]) -> [u8; CHECKSUM_LEN] {
     let mut crc = Crc32::new();
     crc.update(body);

@@ -2,6 +2,7 @@
 //! the dashboard and the JSON API both call these functions.
 
 mod authority;
+mod cache;
 pub mod format;
 pub mod hashing;
 mod input;
@@ -10,6 +11,7 @@ mod service;
 mod verify;
 mod view;
 
+pub use cache::{TokenFacts, VerificationCache};
 pub use format::{MalformedToken, TokenSecret};
 pub use hashing::TokenHasher;
 pub use input::{DurationInput, NewToken, NewTokenInput, TokenChanges, TokenChangesInput};

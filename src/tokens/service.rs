@@ -3,6 +3,7 @@
 //! `projects::lock_project`) so that uniqueness and plan checks hold until commit.
 
 use super::authority::Authority;
+use super::cache::VerificationCache;
 use super::format::TokenSecret;
 use super::hashing::TokenHasher;
 use super::input::{NewToken, TokenChanges, TokenChangesInput};
@@ -33,6 +34,7 @@ pub const MAX_PAGE: u64 = 1_000_000;
 pub struct TokenService {
     pub(super) db: DatabaseConnection,
     pub(super) hasher: TokenHasher,
+    pub(super) cache: VerificationCache,
     professional_cap: u32,
 }
 
@@ -106,12 +108,23 @@ pub struct TokenPage {
 }
 
 impl TokenService {
-    pub fn new(db: DatabaseConnection, hasher: TokenHasher, professional_cap: u32) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        hasher: TokenHasher,
+        cache: VerificationCache,
+        professional_cap: u32,
+    ) -> Self {
         Self {
             db,
             hasher,
+            cache,
             professional_cap,
         }
+    }
+
+    /// The verification cache, shared with the services whose changes it must follow.
+    pub fn cache(&self) -> &VerificationCache {
+        &self.cache
     }
 
     #[tracing::instrument(skip_all, fields(project_id = %project_id, kind = new.kind.as_str(), token_type = new.token_type.as_str()))]
@@ -294,6 +307,7 @@ impl TokenService {
         )
         .await?;
         txn.commit().await?;
+        self.cache.forget_token(&current.secret_hash);
         self.view_one(&self.db, updated, &content_types).await
     }
 
@@ -321,6 +335,7 @@ impl TokenService {
         require_self_service(&project)?;
         let current = find_token(&txn, project_id, token_id).await?;
         ensure_live(&current)?;
+        let old_hash = current.secret_hash.clone();
         let expired = current.expires_at.is_some_and(|at| at.and_utc() <= now);
         let expires_at = if expired {
             duration_of(&current).expiry_from(now)
@@ -340,6 +355,7 @@ impl TokenService {
         )
         .await?;
         txn.commit().await?;
+        self.cache.forget_token(&old_hash);
         let token = self.view_one(&self.db, updated, &content_types).await?;
         Ok(IssuedToken { token, secret })
     }
@@ -384,6 +400,7 @@ impl TokenService {
         )
         .await?;
         txn.commit().await?;
+        self.cache.forget_token(&old_hash.hex);
         let content_types = load_content_types(&self.db, project_id).await?;
         let token = self.view_one(&self.db, updated, &content_types).await?;
         Ok(IssuedToken { token, secret })
@@ -413,6 +430,7 @@ impl TokenService {
             return Err(AppError::NotFound);
         }
         let now = Utc::now().naive_utc();
+        let old_hash = current.secret_hash.clone();
         let mut active: api_token::ActiveModel = current.into();
         active.revoked_at = Set(Some(now));
         active.live_name_key = Set(None);
@@ -428,6 +446,7 @@ impl TokenService {
         )
         .await?;
         txn.commit().await?;
+        self.cache.forget_token(&old_hash);
         tracing::info!("token revoked");
         Ok(())
     }

@@ -1,30 +1,30 @@
 //! `verify`: is this token valid, and may it do this? The function every authenticated API
 //! call and every protected service goes through. Checksum first, so garbage never reaches
-//! the database; then one lookup by keyed hash.
+//! the database; then the HMAC digest, answered from the cache or by one indexed lookup.
 
-use super::format::{MalformedToken, TokenSecret};
+use super::cache::{Digest, TokenFacts};
+use super::format::{self, MalformedToken};
 use super::service::{TokenService, explicit_permissions, grant_for, parse_type, uids};
 use crate::access::user_access;
 use crate::domain::{Permission, PermissionSet, TokenActor, TokenKind, TokenType};
 use crate::entities::{api_token, project};
 use crate::projects::load_content_types;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
-use uuid::Uuid;
+use std::ops::Deref;
+use std::sync::Arc;
 
-/// A valid token: who it is and what it may do right now.
+/// A valid token: who it is and what it may do right now. Shares the cached facts, so a
+/// hit costs no copy.
 #[derive(Debug, Clone)]
-pub struct VerifiedToken {
-    pub id: Uuid,
-    pub name: String,
-    pub project_id: Uuid,
-    pub project_slug: String,
-    pub kind: TokenKind,
-    pub token_type: TokenType,
-    pub owner_id: Option<Uuid>,
-    /// Effective permissions: the token's grant, capped by its owner's role if personal.
-    pub permissions: PermissionSet,
-    pub expires_at: Option<DateTime<Utc>>,
+pub struct VerifiedToken(Arc<TokenFacts>);
+
+impl Deref for VerifiedToken {
+    type Target = TokenFacts;
+
+    fn deref(&self) -> &TokenFacts {
+        &self.0
+    }
 }
 
 impl VerifiedToken {
@@ -60,32 +60,38 @@ pub enum VerifyError {
 }
 
 impl TokenService {
-    #[tracing::instrument(skip_all, fields(required = required.map(tracing::field::display)))]
     pub async fn verify(
         &self,
         presented: &str,
         required: Option<&Permission>,
     ) -> Result<VerifiedToken, VerifyError> {
-        let secret = TokenSecret::parse(presented.trim())?;
-        let hash = self.hasher.hash(&secret);
-        let (token, project) = api_token::Entity::find()
-            .filter(api_token::Column::SecretHash.eq(&hash.hex))
+        let presented = presented.trim();
+        format::check(presented)?;
+        let digest = self.hasher.digest_bytes(presented.as_bytes());
+        let facts = match self.cache.get(&digest) {
+            Some(facts) => facts,
+            None => self.load_facts(digest).await?,
+        };
+        judge(facts, required)
+    }
+
+    /// The cache missed: one lookup by digest (plus the project's content types and, for a
+    /// personal token, its owner's access), then remember the answer either way.
+    #[tracing::instrument(skip_all)]
+    async fn load_facts(&self, digest: Digest) -> Result<Arc<TokenFacts>, VerifyError> {
+        if self.cache.is_known_unknown(&digest) {
+            return Err(VerifyError::Unknown);
+        }
+        let hash = hex::encode(digest);
+        let Some((token, Some(project))) = api_token::Entity::find()
+            .filter(api_token::Column::SecretHash.eq(&hash))
             .find_also_related(project::Entity)
             .one(&self.db)
             .await?
-            .ok_or(VerifyError::Unknown)?;
-        let project = project.ok_or(VerifyError::Unknown)?;
-        if !self.hasher.matches(&secret, &token.secret_hash) {
+        else {
+            self.cache.remember_unknown(digest);
             return Err(VerifyError::Unknown);
-        }
-        if token.revoked_at.is_some() {
-            return Err(VerifyError::Revoked);
-        }
-        let expires_at = token.expires_at.map(|t| t.and_utc());
-        if expires_at.is_some_and(|at| at <= Utc::now()) {
-            return Err(VerifyError::Expired);
-        }
-
+        };
         let token_type = parse_type(&token).map_err(|_| VerifyError::Unknown)?;
         let kind = TokenKind::parse(&token.kind).map_err(|_| VerifyError::Unknown)?;
         let content_types = load_content_types(&self.db, project.id).await?;
@@ -98,21 +104,21 @@ impl TokenService {
             PermissionSet::new()
         };
         let mut permissions = grant_for(token_type, &explicit).resolve(uids(&content_types));
+        let mut owner_inactive = false;
         if kind == TokenKind::Personal {
-            let owner = token.owner_id.ok_or(VerifyError::OwnerInactive)?;
-            let access = user_access(&self.db, owner, project.id)
-                .await?
-                .ok_or(VerifyError::OwnerInactive)?;
-            permissions = permissions.intersection(&access.grant().resolve(uids(&content_types)));
+            let access = match token.owner_id {
+                Some(owner) => user_access(&self.db, owner, project.id).await?,
+                None => None,
+            };
+            match access {
+                Some(access) => {
+                    permissions =
+                        permissions.intersection(&access.grant().resolve(uids(&content_types)))
+                }
+                None => owner_inactive = true,
+            }
         }
-        if let Some(required) = required
-            && !permissions.contains(required)
-        {
-            return Err(VerifyError::Forbidden {
-                required: required.clone(),
-            });
-        }
-        Ok(VerifiedToken {
+        let facts = Arc::new(TokenFacts {
             id: token.id,
             name: token.name,
             project_id: project.id,
@@ -121,7 +127,35 @@ impl TokenService {
             token_type,
             owner_id: token.owner_id,
             permissions,
-            expires_at,
-        })
+            expires_at: token.expires_at.map(|t| t.and_utc()),
+            revoked: token.revoked_at.is_some(),
+            owner_inactive,
+        });
+        self.cache.insert(digest, facts.clone());
+        Ok(facts)
     }
+}
+
+/// The answer for known facts. Expiry is compared with the clock here, on every call.
+fn judge(
+    facts: Arc<TokenFacts>,
+    required: Option<&Permission>,
+) -> Result<VerifiedToken, VerifyError> {
+    if facts.revoked {
+        return Err(VerifyError::Revoked);
+    }
+    if facts.expires_at.is_some_and(|at| at <= Utc::now()) {
+        return Err(VerifyError::Expired);
+    }
+    if facts.owner_inactive {
+        return Err(VerifyError::OwnerInactive);
+    }
+    if let Some(required) = required
+        && !facts.permissions.contains(required)
+    {
+        return Err(VerifyError::Forbidden {
+            required: required.clone(),
+        });
+    }
+    Ok(VerifiedToken(facts))
 }

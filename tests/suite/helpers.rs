@@ -196,6 +196,8 @@ pub fn settings_for(dir: &TempDir, database_url: String) -> Settings {
             database_url: Some(database_url),
             database_max_connections: Some(5),
             bind: Some("127.0.0.1:0".into()),
+            // Long enough that a change seen by a test was invalidated, not expired.
+            verify_cache_ttl_ms: Some(3_600_000),
             ..FileSettings::default()
         },
         |_| None,

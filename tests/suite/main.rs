@@ -10,6 +10,7 @@ mod helpers;
 
 mod api;
 mod audit_trail;
+mod cache;
 mod cli;
 mod concurrency;
 mod dashboard;

@@ -69,6 +69,8 @@ impl ApiServer {
         let application = Application::build(app.settings.clone()).await.unwrap();
         let base = format!("http://127.0.0.1:{}/api/v1", application.port());
         let services = application.services().clone();
+        // One process, one verification cache: assertions go through the server's services.
+        app.services = services.clone();
         tokio::spawn(application.run_until_stopped());
         ApiServer {
             app,

@@ -149,8 +149,10 @@ impl Dashboard {
         Self::start_with(app).await
     }
 
-    pub async fn start_with(app: TestApp) -> Dashboard {
+    pub async fn start_with(mut app: TestApp) -> Dashboard {
         let application = Application::build(app.settings.clone()).await.unwrap();
+        // One process, one verification cache: assertions go through the server's services.
+        app.services = application.services().clone();
         let base = format!("http://127.0.0.1:{}", application.port());
         let setup_code = application.setup_code().map(str::to_owned);
         tokio::spawn(application.run_until_stopped());

@@ -1,0 +1,116 @@
+//! The in-process cache of verification answers, keyed by the token's HMAC digest.
+//!
+//! A positive entry holds everything `verify` needs (project, kind, type, effective
+//! permissions, expiry, revoked and owner state), so a hit answers with no database round
+//! trip; expiry is still compared with the clock on every hit. A negative entry remembers,
+//! briefly, a digest that matched no token, so a flood of made-up (but well-formed) tokens
+//! cannot pin the database; a new token can never be in it, as its digest is new.
+//!
+//! Every change made through this process invalidates what it affects before it returns.
+//! Entries also live at most `ttl` (one second by default), which bounds how long another
+//! instance's change can go unseen here, and a read racing a change.
+
+use crate::domain::{PermissionSet, TokenKind, TokenType};
+use chrono::{DateTime, Utc};
+use moka::sync::Cache;
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+pub type Digest = [u8; 32];
+
+const POSITIVE_CAPACITY: u64 = 100_000;
+const NEGATIVE_CAPACITY: u64 = 100_000;
+const NEGATIVE_TTL: Duration = Duration::from_secs(10);
+
+/// What `verify` knows about a token, as of the moment it was read.
+#[derive(Debug)]
+pub struct TokenFacts {
+    pub id: Uuid,
+    pub name: String,
+    pub project_id: Uuid,
+    pub project_slug: String,
+    pub kind: TokenKind,
+    pub token_type: TokenType,
+    pub owner_id: Option<Uuid>,
+    /// Effective permissions: the grant, capped by the owner's role for a personal token.
+    pub permissions: PermissionSet,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked: bool,
+    /// A personal token whose owner is disabled or no longer in the project.
+    pub owner_inactive: bool,
+}
+
+#[derive(Clone)]
+pub struct VerificationCache {
+    positive: Cache<Digest, Arc<TokenFacts>>,
+    negative: Cache<Digest, ()>,
+}
+
+impl VerificationCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            positive: Cache::builder()
+                .max_capacity(POSITIVE_CAPACITY)
+                .time_to_live(ttl)
+                .support_invalidation_closures()
+                .build(),
+            negative: Cache::builder()
+                .max_capacity(NEGATIVE_CAPACITY)
+                .time_to_live(NEGATIVE_TTL.min(ttl.max(Duration::from_millis(1)) * 10))
+                .build(),
+        }
+    }
+
+    pub(super) fn get(&self, digest: &Digest) -> Option<Arc<TokenFacts>> {
+        self.positive.get(digest)
+    }
+
+    pub(super) fn insert(&self, digest: Digest, facts: Arc<TokenFacts>) {
+        self.positive.insert(digest, facts);
+    }
+
+    pub(super) fn is_known_unknown(&self, digest: &Digest) -> bool {
+        self.negative.contains_key(digest)
+    }
+
+    pub(super) fn remember_unknown(&self, digest: Digest) {
+        self.negative.insert(digest, ());
+    }
+
+    /// A token's secret changed or it was changed or revoked: drop its entry.
+    pub fn forget_token(&self, stored_hash_hex: &str) {
+        let mut digest = [0u8; 32];
+        if hex::decode_to_slice(stored_hash_hex, &mut digest).is_ok() {
+            self.positive.invalidate(&digest);
+        }
+    }
+
+    /// A user's role, membership or status changed: their personal tokens' answers too.
+    pub fn forget_owner(&self, user_id: Uuid) {
+        self.forget_where(move |facts| facts.owner_id == Some(user_id));
+    }
+
+    /// The project's content types changed: every grant of the project resolves anew.
+    pub fn forget_project(&self, project_id: Uuid) {
+        self.forget_where(move |facts| facts.project_id == project_id);
+    }
+
+    fn forget_where(&self, predicate: impl Fn(&TokenFacts) -> bool + Send + Sync + 'static) {
+        // Cannot fail: the cache was built with invalidation closures. Should it ever,
+        // dropping everything is the safe answer.
+        if self
+            .positive
+            .invalidate_entries_if(move |_, facts| predicate(facts))
+            .is_err()
+        {
+            self.positive.invalidate_all();
+        }
+    }
+
+    /// Entries currently held (approximate; for diagnostics and tests).
+    pub fn cached_tokens(&self) -> u64 {
+        self.positive.run_pending_tasks();
+        self.positive.entry_count()
+    }
+}

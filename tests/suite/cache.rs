@@ -1,0 +1,115 @@
+//! The verification cache: a warm answer needs no database, and every change that alters an
+//! answer invalidates it at once (the tests run with a one-hour cache lifetime, so nothing
+//! here passes by expiry).
+
+use crate::helpers::*;
+use latchkey::domain::{Actor, ContentTypeUid, Plan, Role};
+use latchkey::tokens::{DurationInput, NewTokenInput, TokenChangesInput, TokenSecret, VerifyError};
+
+backend_tests! {
+    async fn a_warm_answer_needs_no_database(app) {
+        let project = app.project("acme", Plan::Professional).await;
+        let issued = app.issue(&Actor::system(), &project, token("Hot")).await;
+        let secret = issued.secret.expose_secret();
+        app.services.tokens.verify(secret, None).await.unwrap();
+
+        app.services.db.clone().close().await.unwrap();
+
+        let verified = app.services.tokens.verify(secret, Some(&perm("api-token.find"))).await.unwrap();
+        assert_eq!(verified.id, issued.token.id);
+        assert!(matches!(app.services.tokens.verify(secret, Some(&perm("article.find"))).await, Err(VerifyError::Forbidden { .. })));
+        assert!(app.services.tokens.cache().cached_tokens() >= 1);
+    }
+
+    async fn an_expired_token_is_refused_on_a_cache_hit(app) {
+        let project = app.project("acme", Plan::Professional).await;
+        let soon = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+        let issued = app.issue(&Actor::system(), &project, NewTokenInput { duration: DurationInput::Until(soon), ..token("Brief") }).await;
+        let secret = issued.secret.expose_secret();
+        app.services.tokens.verify(secret, None).await.unwrap();
+        // From here on only the cache can answer.
+        app.services.db.clone().close().await.unwrap();
+
+        tokio::time::sleep(std::time::Duration::from_millis(1700)).await;
+
+        assert!(matches!(app.services.tokens.verify(secret, None).await, Err(VerifyError::Expired)));
+    }
+
+    async fn a_made_up_token_is_remembered_as_unknown(app) {
+        app.project("acme", Plan::Professional).await;
+        let made_up = TokenSecret::generate().unwrap();
+        assert!(matches!(app.services.tokens.verify(made_up.expose_secret(), None).await, Err(VerifyError::Unknown)));
+
+        app.services.db.clone().close().await.unwrap();
+
+        assert!(matches!(app.services.tokens.verify(made_up.expose_secret(), None).await, Err(VerifyError::Unknown)));
+        let another = TokenSecret::generate().unwrap();
+        assert!(matches!(app.services.tokens.verify(another.expose_secret(), None).await, Err(VerifyError::Backend(_))));
+    }
+
+    async fn update_regenerate_refresh_and_revoke_invalidate_at_once(app) {
+        let project = app.project("acme", Plan::Professional).await;
+        app.content_type(&project, "article").await;
+        let system = Actor::system();
+        let tokens = &app.services.tokens;
+        let issued = app.issue(&system, &project, custom("Target", &["article.find"])).await;
+        let first = issued.secret.expose_secret().to_owned();
+        tokens.verify(&first, Some(&perm("article.find"))).await.unwrap();
+
+        tokens.update(&system, project.id, issued.token.id, TokenChangesInput { permissions: Some(vec!["article.create".into()]), ..Default::default() }).await.unwrap();
+        assert!(matches!(tokens.verify(&first, Some(&perm("article.find"))).await, Err(VerifyError::Forbidden { .. })));
+        tokens.verify(&first, Some(&perm("article.create"))).await.unwrap();
+
+        let second = tokens.regenerate(&system, project.id, issued.token.id).await.unwrap().secret.expose_secret().to_owned();
+        assert!(matches!(tokens.verify(&first, None).await, Err(VerifyError::Unknown)));
+        tokens.verify(&second, None).await.unwrap();
+
+        let third = tokens.refresh(&second, None).await.unwrap().secret.expose_secret().to_owned();
+        assert!(matches!(tokens.verify(&second, None).await, Err(VerifyError::Unknown)));
+        tokens.verify(&third, None).await.unwrap();
+
+        tokens.revoke(&system, project.id, issued.token.id).await.unwrap();
+        assert!(matches!(tokens.verify(&third, None).await, Err(VerifyError::Revoked)));
+    }
+
+    async fn role_status_and_membership_changes_invalidate_personal_tokens(app) {
+        let project = app.project("acme", Plan::Professional).await;
+        app.content_type(&project, "article").await;
+        let system = Actor::system();
+        let tokens = &app.services.tokens;
+        let (dev, developer) = app.member(&project, "dev@example.com", Role::Developer).await;
+        let issued = app.issue(&developer, &project, personal("Laptop", "full-access")).await;
+        let secret = issued.secret.expose_secret();
+        tokens.verify(secret, Some(&perm("article.delete"))).await.unwrap();
+
+        app.services.projects.change_role(&system, project.id, dev.id, Role::Viewer).await.unwrap();
+        assert!(matches!(tokens.verify(secret, Some(&perm("article.delete"))).await, Err(VerifyError::Forbidden { .. })));
+
+        app.services.accounts.set_disabled(&system, dev.id, true).await.unwrap();
+        assert!(matches!(tokens.verify(secret, None).await, Err(VerifyError::OwnerInactive)));
+        app.services.accounts.set_disabled(&system, dev.id, false).await.unwrap();
+        tokens.verify(secret, None).await.unwrap();
+
+        app.services.projects.remove_member(&system, project.id, dev.id).await.unwrap();
+        assert!(matches!(tokens.verify(secret, None).await, Err(VerifyError::OwnerInactive)));
+        app.services.projects.add_member(&system, project.id, &latchkey::domain::Email::parse("dev@example.com").unwrap(), Role::Developer).await.unwrap();
+        tokens.verify(secret, Some(&perm("article.delete"))).await.unwrap();
+    }
+
+    async fn content_type_changes_invalidate_the_projects_tokens(app) {
+        let project = app.project("acme", Plan::Professional).await;
+        app.content_type(&project, "article").await;
+        let system = Actor::system();
+        let tokens = &app.services.tokens;
+        let writer = app.issue(&system, &project, custom("Writer", &["article.create"])).await;
+        let full = app.issue(&system, &project, token("Full")).await;
+        tokens.verify(writer.secret.expose_secret(), Some(&perm("article.create"))).await.unwrap();
+        assert!(tokens.verify(full.secret.expose_secret(), Some(&perm("category.find"))).await.is_err());
+
+        app.services.projects.remove_content_type(&system, project.id, &ContentTypeUid::parse("article").unwrap()).await.unwrap();
+        app.content_type(&project, "category").await;
+
+        assert!(matches!(tokens.verify(writer.secret.expose_secret(), Some(&perm("article.create"))).await, Err(VerifyError::Forbidden { .. })));
+        tokens.verify(full.secret.expose_secret(), Some(&perm("category.find"))).await.unwrap();
+    }
+}
