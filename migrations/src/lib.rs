@@ -12,6 +12,7 @@ mod m20261122_000005_create_api_tokens;
 mod m20261122_000006_create_token_permissions;
 mod m20261122_000007_create_audit_events;
 mod m20261122_000008_create_sessions;
+mod m20261122_000009_index_api_tokens_updated_at;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_create_token_permissions::Migration),
             Box::new(m20261122_000007_create_audit_events::Migration),
             Box::new(m20261122_000008_create_sessions::Migration),
+            Box::new(m20261122_000009_index_api_tokens_updated_at::Migration),
         ]
     }
 }

@@ -1,10 +1,11 @@
 //! The one JSON error shape of the API:
 //! `{"error": {"code", "message", "data", "trace_id"}}`. Every failure of every endpoint —
 //! including unknown routes, wrong methods, malformed or oversized bodies — comes out here.
-//! The `trace_id` (the request id) is filled in by `with_trace_id`, which sees the request.
+//! The `trace_id` (the request id) comes from `with_trace_id`, which sees the request and
+//! makes its id available to the rendering below for the duration of the request.
 
 use crate::error::{AppError, AuthFailure};
-use actix_web::body::{BoxBody, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, CacheControl, CacheDirective};
@@ -196,28 +197,30 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        self.to_response("")
+        let trace_id = TRACE_ID.try_with(|id| *id).ok().flatten();
+        match trace_id {
+            Some(id) => self.to_response(&id.to_string()),
+            None => self.to_response(""),
+        }
     }
 }
 
-/// Re-renders API errors with the request id that tracing-actix-web gave the request.
+tokio::task_local! {
+    /// The request id of the request being handled, for error bodies.
+    static TRACE_ID: Option<uuid::Uuid>;
+}
+
+/// Makes the request id that tracing-actix-web gave the request available to error bodies.
 pub async fn with_trace_id(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     let trace_id = req
         .extensions()
         .get::<tracing_actix_web::RequestId>()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    let response = next.call(req).await?;
-    let replacement = response
-        .response()
-        .error()
-        .and_then(|error| error.as_error::<ApiError>())
-        .map(|error| error.to_response(&trace_id));
-    Ok(match replacement {
-        Some(body) => response.into_response(body),
-        None => response.map_into_boxed_body(),
-    })
+        .map(|id| **id);
+    Ok(TRACE_ID
+        .scope(trace_id, next.call(req))
+        .await?
+        .map_into_boxed_body())
 }

@@ -13,7 +13,9 @@
 use crate::domain::{PermissionSet, TokenKind, TokenType};
 use chrono::{DateTime, Utc};
 use moka::sync::Cache;
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -45,6 +47,17 @@ pub struct TokenFacts {
 pub struct VerificationCache {
     positive: Cache<Digest, Arc<TokenFacts>>,
     negative: Cache<Digest, ()>,
+    known: Arc<KnownDigests>,
+}
+
+/// Every digest stored in the database, once loaded: a digest outside it is unknown without
+/// a query, so even an endless stream of distinct made-up tokens never reaches the database.
+/// This process adds its own new secrets before acknowledging them; a sync every second adds
+/// other instances' (see `TokenService::sync_known_digests`).
+#[derive(Default)]
+struct KnownDigests {
+    loaded: AtomicBool,
+    digests: RwLock<HashSet<Digest>>,
 }
 
 impl VerificationCache {
@@ -59,6 +72,36 @@ impl VerificationCache {
                 .max_capacity(NEGATIVE_CAPACITY)
                 .time_to_live(NEGATIVE_TTL.min(ttl.max(Duration::from_millis(1)) * 10))
                 .build(),
+            known: Arc::default(),
+        }
+    }
+
+    /// `Some(false)` when the digest is certainly not stored; `None` before the set is loaded.
+    pub(super) fn is_stored(&self, digest: &Digest) -> Option<bool> {
+        if !self.known.loaded.load(Ordering::Acquire) {
+            return None;
+        }
+        let digests = self.known.digests.read().unwrap_or_else(|p| p.into_inner());
+        Some(digests.contains(digest))
+    }
+
+    /// Adds stored digests (hex); `complete` marks the set as holding every stored digest.
+    pub(super) fn add_stored<'a>(&self, hashes: impl IntoIterator<Item = &'a str>, complete: bool) {
+        let mut digests = self
+            .known
+            .digests
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        for hash in hashes {
+            let mut digest = [0u8; 32];
+            if hex::decode_to_slice(hash, &mut digest).is_ok() {
+                digests.insert(digest);
+                // A digest that was unknown a moment ago may be a brand-new token.
+                self.negative.invalidate(&digest);
+            }
+        }
+        if complete {
+            self.known.loaded.store(true, Ordering::Release);
         }
     }
 

@@ -197,6 +197,7 @@ impl TokenService {
         )
         .await?;
         txn.commit().await?;
+        self.cache.add_stored([model.secret_hash.as_str()], false);
         tracing::info!(token_id = %model.id, "token created");
         let token = self.view_one(&self.db, model, &content_types).await?;
         Ok(IssuedToken { token, secret })
@@ -356,6 +357,7 @@ impl TokenService {
         .await?;
         txn.commit().await?;
         self.cache.forget_token(&old_hash);
+        self.cache.add_stored([updated.secret_hash.as_str()], false);
         let token = self.view_one(&self.db, updated, &content_types).await?;
         Ok(IssuedToken { token, secret })
     }
@@ -401,6 +403,7 @@ impl TokenService {
         .await?;
         txn.commit().await?;
         self.cache.forget_token(&old_hash.hex);
+        self.cache.add_stored([updated.secret_hash.as_str()], false);
         let content_types = load_content_types(&self.db, project_id).await?;
         let token = self.view_one(&self.db, updated, &content_types).await?;
         Ok(IssuedToken { token, secret })
@@ -490,6 +493,55 @@ impl TokenService {
             page,
             per_page,
         })
+    }
+
+    /// Loads every stored digest, so that verification can tell a made-up token without a
+    /// query. Until this has run, unknown digests are looked up.
+    pub async fn load_known_digests(&self) -> Result<usize, DbErr> {
+        let hashes: Vec<String> = api_token::Entity::find()
+            .select_only()
+            .column(api_token::Column::SecretHash)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        self.cache
+            .add_stored(hashes.iter().map(String::as_str), true);
+        Ok(hashes.len())
+    }
+
+    /// Adds digests that changed since `since` (other instances' new and regenerated
+    /// secrets). Run every second with an overlap that covers commit delays and clock skew.
+    pub async fn sync_known_digests(&self, since: DateTime<Utc>) -> Result<usize, DbErr> {
+        let hashes: Vec<String> = api_token::Entity::find()
+            .select_only()
+            .column(api_token::Column::SecretHash)
+            .filter(api_token::Column::UpdatedAt.gte(since.naive_utc()))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        self.cache
+            .add_stored(hashes.iter().map(String::as_str), false);
+        Ok(hashes.len())
+    }
+
+    /// Keeps the digest set current with other instances' changes.
+    pub fn spawn_digest_sync(&self, interval: std::time::Duration, overlap: chrono::Duration) {
+        let service = self.clone();
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(interval);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut since = Utc::now() - overlap;
+            loop {
+                ticker.tick().await;
+                let started = Utc::now();
+                match service.sync_known_digests(since).await {
+                    Ok(_) => since = started - overlap,
+                    Err(error) => {
+                        tracing::warn!(error = %error, "syncing stored token digests failed; will retry")
+                    }
+                }
+            }
+        });
     }
 
     /// Tokens that count against the plan's cap: neither revoked nor expired.

@@ -79,7 +79,7 @@ impl TokenService {
     /// personal token, its owner's access), then remember the answer either way.
     #[tracing::instrument(skip_all)]
     async fn load_facts(&self, digest: Digest) -> Result<Arc<TokenFacts>, VerifyError> {
-        if self.cache.is_known_unknown(&digest) {
+        if self.cache.is_stored(&digest) == Some(false) || self.cache.is_known_unknown(&digest) {
             return Err(VerifyError::Unknown);
         }
         let hash = hex::encode(digest);

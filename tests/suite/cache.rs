@@ -112,4 +112,40 @@ backend_tests! {
         assert!(matches!(tokens.verify(writer.secret.expose_secret(), Some(&perm("article.create"))).await, Err(VerifyError::Forbidden { .. })));
         tokens.verify(full.secret.expose_secret(), Some(&perm("category.find"))).await.unwrap();
     }
+
+    async fn with_digests_loaded_made_up_tokens_never_reach_the_database(app) {
+        let project = app.project("acme", Plan::Professional).await;
+        let issued = app.issue(&Actor::system(), &project, token("Real")).await;
+        app.services.tokens.load_known_digests().await.unwrap();
+
+        app.services.db.clone().close().await.unwrap();
+
+        for _ in 0..20 {
+            let made_up = TokenSecret::generate().unwrap();
+            assert!(matches!(app.services.tokens.verify(made_up.expose_secret(), None).await, Err(VerifyError::Unknown)));
+        }
+        // A stored token is not mistaken for a made-up one: it needs the database.
+        assert!(matches!(app.services.tokens.verify(issued.secret.expose_secret(), None).await, Err(VerifyError::Backend(_))));
+    }
+
+    async fn another_instances_new_token_is_seen_after_a_sync(app) {
+        let project = app.project("acme", Plan::Professional).await;
+        let here = app.services.clone();
+        here.tokens.load_known_digests().await.unwrap();
+        let elsewhere = latchkey::startup::Services::connect_and_migrate(&app.settings).await.unwrap();
+        let before = chrono::Utc::now() - chrono::Duration::seconds(5);
+
+        let new = NewTokenInput { ..token("Made elsewhere") };
+        let new = latchkey::tokens::NewToken::parse(new, chrono::Utc::now()).unwrap();
+        let issued = elsewhere.tokens.create(&Actor::system(), project.id, new).await.unwrap();
+        let secret = issued.secret.expose_secret();
+        assert!(matches!(here.tokens.verify(secret, None).await, Err(VerifyError::Unknown)), "not synced yet");
+
+        here.tokens.sync_known_digests(before).await.unwrap();
+
+        assert_eq!(here.tokens.verify(secret, None).await.unwrap().id, issued.token.id);
+        // This instance's own new tokens need no sync at all.
+        let own = app.issue(&Actor::system(), &project, token("Made here")).await;
+        here.tokens.verify(own.secret.expose_secret(), None).await.unwrap();
+    }
 }

@@ -206,7 +206,7 @@ fn migrate_applies_lists_and_rolls_back() {
     let dir = tempfile::tempdir().unwrap();
     let up = latchkey(dir.path()).arg("migrate").output().unwrap();
     assert!(up.status.success(), "{}", text(&up.stderr));
-    assert!(text(&up.stdout).contains("Applied 8 migration(s)"));
+    assert!(text(&up.stdout).contains("Applied 9 migration(s)"));
     let down = latchkey(dir.path())
         .args(["migrate", "down", "--steps", "2"])
         .output()
@@ -219,7 +219,7 @@ fn migrate_applies_lists_and_rolls_back() {
             .unwrap()
             .stdout,
     );
-    assert_eq!(status.matches("applied").count(), 6, "{status}");
+    assert_eq!(status.matches("applied").count(), 7, "{status}");
     assert_eq!(status.matches("pending").count(), 2, "{status}");
 }
 

@@ -255,6 +255,8 @@ backend_tests! {
         let application = Application::build(app.settings.clone()).await.unwrap();
         let base = format!("http://127.0.0.1:{}/api/v1", application.port());
         let handle = application.handle();
+        // The server's own services: one instance, as a real deployment would be.
+        app.services = application.services().clone();
         let task = tokio::spawn(application.run_until_stopped());
         let project = app.project("acme", Plan::Professional).await;
         let issued = app.issue(&Actor::system(), &project, token("Used")).await;

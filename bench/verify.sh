@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Verification throughput beside a bare actix-web "hello" server, on this machine, in one run.
+#
+# Builds release; starts the hello reference (bench/hello.rs) and Latchkey on a fresh SQLite
+# database (and on PostgreSQL when LATCHKEY_BENCH_POSTGRES_URL is set); seeds TOKENS tokens
+# through the public API; runs `wrk -t2 -c64 -d$DURATION --latency` for a valid token with its
+# permission, a valid token refused (403), a malformed token, a new well-formed unknown token
+# per request, and a mix; counts the statements the last-used flusher issued; measures
+# resident memory with MEMORY_TOKENS tokens stored and 10,000 cached; and writes the results
+# into docs/performance.md.
+#
+#   bash bench/verify.sh
+#   DURATION=5s TOKENS=2000 MEMORY_TOKENS=0 bash bench/verify.sh     # a quick run
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="$(pwd)"
+
+DURATION="${DURATION:-10s}"
+TOKENS="${TOKENS:-10000}"
+MEMORY_TOKENS="${MEMORY_TOKENS:-100000}"
+FLUSH_SECONDS=5
+EMAIL="bench@example.com"
+PASSWORD="bench password 1234"
+export WRK_DIR="$repo/bench/wrk"
+
+if ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null;
+  else echo "wrk is missing: sudo apt-get install wrk" >&2; exit 1; fi
+fi
+
+cargo build --release --quiet --bin latchkey --example bench_hello
+binary="$repo/target/release/latchkey"
+work="$(mktemp -d)"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_healthy() { for _ in $(seq 200); do curl -fs "$1" >/dev/null && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
+
+# wrk's figures as "req/s|p50 ms|p99 ms|requests".
+run_wrk() {
+  local url="$1"; shift
+  local out; out="$(wrk -t2 -c64 -d"$DURATION" --latency "$@" "$url")"
+  echo "$out" | awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec:/ { rps = $2 }
+    /^ +50%/ { p50 = ms($2) }
+    /^ +99%/ { p99 = ms($2) }
+    / requests in / { total = $1 }
+    /Non-2xx or 3xx responses/ { non2xx = $5 }
+    END { printf "%.0f|%.2f|%.2f|%d\n", rps, p50, p99, total }'
+}
+
+hello_port=$(free_port)
+"$repo/target/release/examples/bench_hello" "127.0.0.1:$hello_port" >/dev/null 2>&1 &
+pids+=($!)
+wait_healthy "http://127.0.0.1:$hello_port/"
+IFS='|' read -r hello_rps hello_p50 hello_p99 _ <<<"$(run_wrk "http://127.0.0.1:$hello_port/")"
+echo "bare actix-web hello: $hello_rps req/s, p50 $hello_p50 ms, p99 $hello_p99 ms"
+
+rows=""
+notes=""
+bench_backend() {
+  local backend="$1" database_url="$2"
+  local dir="$work/$backend"; mkdir -p "$dir"
+  local env=(env -u LATCHKEY_CONFIG LATCHKEY_DATA_DIR="$dir/data" LATCHKEY_LOG="warn,latchkey=info"
+             LATCHKEY_LAST_USED_FLUSH_SECONDS="$FLUSH_SECONDS")
+  [ -n "$database_url" ] && env+=(LATCHKEY_DATABASE_URL="$database_url")
+  echo "$PASSWORD" | "${env[@]}" "$binary" create-admin --email "$EMAIL" --name Bench >/dev/null
+  "${env[@]}" "$binary" create-project --name Bench --slug bench --plan professional_unlimited --owner "$EMAIL" >/dev/null
+  local port; port=$(free_port)
+  "${env[@]}" LATCHKEY_BIND="127.0.0.1:$port" "$binary" serve >"$dir/server.log" 2>&1 &
+  local server=$!
+  pids+=("$server")
+  local base="http://127.0.0.1:$port"
+  wait_healthy "$base/healthz"
+  python3 "$repo/bench/seed_api.py" "$base" "$EMAIL" "$PASSWORD" bench "$TOKENS" "$dir/secrets"
+  local read_only refused
+  read_only="$(sed -n 1p "$dir/secrets")"   # read-only: holds api-token.find, not api-token.delete
+  refused="$(sed -n 4p "$dir/secrets")"     # read-only too
+  local verify="$base/api/v1/verify" started=$SECONDS total=0 line
+
+  scenario() {
+    local label="$1" target_ratio="$2"; shift 2
+    IFS='|' read -r rps p50 p99 requests <<<"$(run_wrk "$verify" "$@")"
+    total=$((total + requests))
+    local ratio; ratio=$(awk -v a="$rps" -v b="$hello_rps" 'BEGIN { printf "%.0f", 100 * a / b }')
+    rows+="| $backend | $label | $rps | $p50 | $p99 | $ratio % | $target_ratio |"$'\n'
+    echo "$backend $label: $rps req/s, p50 $p50 ms, p99 $p99 ms ($ratio % of bare)"
+  }
+  TOKEN="$read_only" PERMISSION="api-token.find" scenario "valid token, with permission (200)" "≥ 60 %, p99 ≤ 1.5 × bare" -s "$WRK_DIR/verify.lua"
+  TOKEN="$read_only" PERMISSION="api-token.delete" scenario "valid token, refused (403)" "—" -s "$WRK_DIR/verify.lua"
+  TOKEN="lk_this-is-not-a-token" PERMISSION="" scenario "malformed token (401)" "≥ 80 %" -s "$WRK_DIR/verify.lua"
+  scenario "new unknown token per request (401)" "≥ 25 % (SQLite)" -s "$WRK_DIR/unknown.lua"
+  TOKEN="$read_only" REFUSED_TOKEN="$refused" scenario "mix 70/10/10/10" "—" -s "$WRK_DIR/mix.lua"
+  local elapsed=$((SECONDS - started))
+
+  if [ "$MEMORY_TOKENS" -gt "$TOKENS" ] && [ "$backend" = sqlite ]; then
+    python3 "$repo/bench/seed_api.py" "$base" "$EMAIL" "$PASSWORD" bench "$((MEMORY_TOKENS - TOKENS))" "$dir/more-secrets" 2>/dev/null
+    python3 "$repo/bench/warm.py" "$base" "$dir/more-secrets" 10000
+    local rss; rss=$(awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$server/status")
+    notes+="- Resident memory ($backend) with $MEMORY_TOKENS tokens stored and 10,000 cached: **$rss MB** (target < 100 MB)."$'\n'
+    echo "resident memory: $rss MB"
+  fi
+
+  kill -TERM "$server"; wait "$server" 2>/dev/null || true
+  local statements; statements=$(sed -n 's/.*last-used flusher issued \([0-9]*\) statements.*/\1/p' "$dir/server.log" | tail -1)
+  local intervals=$(( elapsed / FLUSH_SECONDS + 1 ))
+  notes+="- Writes ($backend): $total verifications over ${elapsed} s → **${statements:-?} last-used statements** (at most one per ${FLUSH_SECONDS}-second flush: ≤ $intervals), no other writes on the verification path."$'\n'
+  echo "$total verifications → ${statements:-?} flush statements in ${elapsed} s"
+}
+
+bench_backend sqlite ""
+if [ -n "${LATCHKEY_BENCH_POSTGRES_URL:-}" ]; then
+  bench_backend postgres "$LATCHKEY_BENCH_POSTGRES_URL"
+fi
+
+cpu="$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+section="$(cat <<MD
+<!-- verify-bench:start -->
+## Verification throughput
+
+\`bash bench/verify.sh\` — release build; wrk \`-t2 -c64 -d$DURATION --latency\` over loopback;
+$TOKENS tokens seeded through the API; the bare actix-web hello server of \`bench/hello.rs\`
+measured in the same run. Run of $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ { print $2 }') GiB.
+
+Bare actix-web hello: **$hello_rps req/s**, p50 $hello_p50 ms, p99 $hello_p99 ms.
+
+| backend | scenario | req/s | p50 ms | p99 ms | of bare | target |
+|---|---|---|---|---|---|---|
+$rows
+$notes
+<!-- verify-bench:end -->
+MD
+)"
+python3 - "$repo/docs/performance.md" "$section" <<'PY'
+import re, sys
+path, section = sys.argv[1], sys.argv[2]
+text = open(path).read()
+pattern = re.compile(r"<!-- verify-bench:start -->.*?<!-- verify-bench:end -->", re.S)
+text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
+open(path, "w").write(text)
+PY
+echo "docs/performance.md updated"
