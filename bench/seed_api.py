@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seeds tokens through the public API, over one keep-alive connection.
 
-    python3 bench/seed_api.py BASE_URL EMAIL PASSWORD PROJECT COUNT OUT_FILE
+    python3 bench/seed_api.py BASE_URL EMAIL PASSWORD PROJECT COUNT OUT_FILE [NAME_PREFIX]
 
 Logs in (POST /api/v1/auth/login), then creates COUNT tokens (POST /api/v1/tokens): every
 third read-only, full access or custom (api-token.find, api-token.findOne). Writes the secrets,
@@ -16,6 +16,7 @@ import urllib.parse
 
 def main():
     base, email, password, project, count, out = sys.argv[1:7]
+    prefix = sys.argv[7] if len(sys.argv) > 7 else "Bench token"
     count = int(count)
     url = urllib.parse.urlparse(base)
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
@@ -39,7 +40,7 @@ def main():
                 # Access tokens are short-lived; a long seeding run logs in again.
                 access = call("POST", "/api/v1/auth/login", {"email": email, "password": password, "project": project})["token"]
             kind = i % 3
-            body = {"name": f"Bench token {i:06d}", "description": f"Integration {i}"}
+            body = {"name": f"{prefix} {i:06d}", "description": f"Integration {i}"}
             if kind == 0:
                 body["type"] = "read-only"
             elif kind == 1:

@@ -97,7 +97,7 @@ bench_backend() {
   local elapsed=$((SECONDS - started))
 
   if [ "$MEMORY_TOKENS" -gt "$TOKENS" ] && [ "$backend" = sqlite ]; then
-    python3 "$repo/bench/seed_api.py" "$base" "$EMAIL" "$PASSWORD" bench "$((MEMORY_TOKENS - TOKENS))" "$dir/more-secrets" 2>/dev/null
+    python3 "$repo/bench/seed_api.py" "$base" "$EMAIL" "$PASSWORD" bench "$((MEMORY_TOKENS - TOKENS))" "$dir/more-secrets" "Memory token"
     python3 "$repo/bench/warm.py" "$base" "$dir/more-secrets" 10000
     local rss; rss=$(awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$server/status")
     notes+="- Resident memory ($backend) with $MEMORY_TOKENS tokens stored and 10,000 cached: **$rss MB** (target < 100 MB)."$'\n'

@@ -1,0 +1,114 @@
+//! Micro-benchmarks of the verification path: `cargo bench --bench verify`.
+//!
+//! Token generation, the format check, the keyed hash, and `verify` on a warm cache and on a
+//! miss that reads SQLite.
+
+// A benchmark fixture that cannot be built is a failed benchmark.
+#![allow(clippy::expect_used)]
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use latchkey::config::{FileSettings, Settings};
+use latchkey::domain::{Actor, Permission, Plan, ProjectName, ProjectSlug};
+use latchkey::projects::NewProject;
+use latchkey::startup::Services;
+use latchkey::tokens::{DurationInput, NewToken, NewTokenInput, TokenHasher, TokenSecret, format};
+use std::hint::black_box;
+
+struct Fixture {
+    services: Services,
+    secret: String,
+    stored_hash: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = Settings::resolve(
+        FileSettings {
+            data_dir: Some(dir.path().to_owned()),
+            verify_cache_ttl_ms: Some(3_600_000),
+            ..FileSettings::default()
+        },
+        |_| None,
+    )
+    .expect("settings");
+    let services = Services::connect_and_migrate(&settings)
+        .await
+        .expect("database");
+    let system = Actor::system();
+    let project = services
+        .projects
+        .create(
+            &system,
+            NewProject {
+                name: ProjectName::parse("Bench").expect("name"),
+                slug: ProjectSlug::parse("bench").expect("slug"),
+                plan: Plan::ProfessionalUnlimited,
+                owner: None,
+            },
+        )
+        .await
+        .expect("project");
+    let input = NewTokenInput {
+        name: "Bench".into(),
+        description: String::new(),
+        kind: "service".into(),
+        token_type: "read-only".into(),
+        permissions: vec![],
+        duration: DurationInput::Days(30),
+    };
+    let new = NewToken::parse(input, chrono::Utc::now()).expect("input");
+    let issued = services
+        .tokens
+        .create(&system, project.id, new)
+        .await
+        .expect("token");
+    let hasher = TokenHasher::new(&settings.secret_key.derive("token-hash"));
+    Fixture {
+        stored_hash: hasher.hash(&issued.secret).hex,
+        secret: issued.secret.expose_secret().to_owned(),
+        services,
+        _dir: dir,
+    }
+}
+
+fn token_format(c: &mut Criterion) {
+    c.bench_function("token generate", |b| b.iter(TokenSecret::generate));
+    let raw = TokenSecret::generate()
+        .expect("token")
+        .expose_secret()
+        .to_owned();
+    c.bench_function("parse + checksum", |b| {
+        b.iter(|| format::check(black_box(&raw)))
+    });
+    let hasher = TokenHasher::new(b"a benchmark key of thirty-two bytes");
+    c.bench_function("HMAC-SHA256 (keyed state cloned)", |b| {
+        b.iter(|| hasher.digest_bytes(black_box(raw.as_bytes())))
+    });
+}
+
+fn verification(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let fixture = runtime.block_on(fixture());
+    let tokens = &fixture.services.tokens;
+    let permission = Permission::parse("api-token.find").expect("permission");
+    runtime
+        .block_on(tokens.verify(&fixture.secret, Some(&permission)))
+        .expect("valid");
+
+    c.bench_function("verify, warm cache", |b| {
+        b.iter(|| runtime.block_on(tokens.verify(black_box(&fixture.secret), Some(&permission))))
+    });
+    c.bench_function("verify, miss reading SQLite", |b| {
+        b.iter(|| {
+            tokens.cache().forget_token(&fixture.stored_hash);
+            runtime.block_on(tokens.verify(black_box(&fixture.secret), Some(&permission)))
+        })
+    });
+}
+
+criterion_group!(benches, token_format, verification);
+criterion_main!(benches);
