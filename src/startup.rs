@@ -191,7 +191,7 @@ fn run(
             )
             .build();
         App::new()
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
             .app_data(services.clone())
             .app_data(setup_code.clone())
             .app_data(reveal.clone())
