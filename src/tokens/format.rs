@@ -52,22 +52,9 @@ impl TokenSecret {
         Self(token)
     }
 
-    /// Checks prefix, length, alphabet and checksum; does no I/O.
+    /// Checks prefix, length, alphabet and checksum (see `check`); does no I/O.
     pub fn parse(raw: &str) -> Result<Self, MalformedToken> {
-        let rest = raw
-            .strip_prefix(TOKEN_PREFIX)
-            .ok_or(MalformedToken::Prefix)?;
-        if rest.len() != BODY_LEN + CHECKSUM_LEN {
-            return Err(MalformedToken::Length);
-        }
-        if !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(MalformedToken::Alphabet);
-        }
-        let (body, sum) = rest.as_bytes().split_at(BODY_LEN);
-        // Not secret: the checksum is public and printed in every token.
-        if checksum(body) != sum {
-            return Err(MalformedToken::Checksum);
-        }
+        check(raw)?;
         Ok(Self(raw.to_owned()))
     }
 
