@@ -191,6 +191,7 @@ fn run(
             )
             .build();
         App::new()
+            .wrap(crate::telemetry::ScopeRequestId)
             .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
             .app_data(services.clone())
             .app_data(setup_code.clone())
@@ -203,9 +204,9 @@ fn run(
                 web::QueryConfig::default()
                     .error_handler(|e, _| crate::web::bad_request(e.to_string()).into()),
             )
+            .configure(crate::api::configure)
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
-            .service(crate::api::scope())
             .service(
                 web::scope("")
                     .wrap(sessions)

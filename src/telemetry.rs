@@ -1,14 +1,31 @@
 //! Logging: structured `tracing` events to stderr, filtered by `LATCHKEY_LOG` (or `RUST_LOG`).
+//!
+//! Every request gets an id (tracing-actix-web's `RequestId`). While the request is served,
+//! the id is the task's `current_request_id()`: every log line written meanwhile carries it as
+//! `request_id=…`, and error bodies carry it as `trace_id`, so a client's error leads to its log
+//! lines. The per-request span (method, path, status) is at DEBUG level, like tower-http's: a
+//! span the subscriber records costs more than a whole token check, and every protected
+//! request pays for it. `LATCHKEY_LOG=debug` turns it on.
+//!
 //! Spans are created with `skip_all`, so secrets never become span fields.
 
 use actix_web::Error;
 use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
+use actix_web::dev::{Service, Transform, forward_ready};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use std::fmt;
+use std::future::{Ready, ready};
 use std::io::IsTerminal;
-use tracing::Span;
+use tokio::task::futures::TaskLocalFuture;
+use tracing::{Event, Level, Span, Subscriber};
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
+use tracing_subscriber::registry::LookupSpan;
+use uuid::Uuid;
 
 const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn";
 
@@ -22,21 +39,69 @@ pub fn init_subscriber() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false)
         .with_ansi(std::io::stderr().is_terminal())
+        .event_format(LogLine)
         .try_init();
 }
 
-/// The span every request runs in: method, path, request id and status. Lighter than
-/// tracing-actix-web's default, which parses forwarding headers and the user agent on every
-/// request — a cost every token check would pay. The request id is what error bodies carry
-/// as `trace_id`, so a log line can be found from a client's error.
+tokio::task_local! {
+    static REQUEST_ID: Option<Uuid>;
+}
+
+/// The id of the request the current task is serving, if any.
+pub fn current_request_id() -> Option<Uuid> {
+    REQUEST_ID.try_with(|id| *id).ok().flatten()
+}
+
+/// Makes the request id that tracing-actix-web gave the request the task's
+/// `current_request_id()` while the request is served. Wrapped inside `TracingLogger`.
+/// A hand-written middleware rather than `from_fn`: it adds no allocation to a request.
+pub struct ScopeRequestId;
+
+impl<S, B> Transform<S, ServiceRequest> for ScopeRequestId
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Transform = ScopeRequestIdService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(ScopeRequestIdService { service }))
+    }
+}
+
+pub struct ScopeRequestIdService<S> {
+    service: S,
+}
+
+impl<S, B> Service<ServiceRequest> for ScopeRequestIdService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Future = TaskLocalFuture<Option<Uuid>, S::Future>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let request_id = req.extensions().get::<RequestId>().map(|id| **id);
+        REQUEST_ID.scope(request_id, self.service.call(req))
+    }
+}
+
+/// The request span: method, path, request id and status, at DEBUG level (see the module
+/// documentation). Lighter than tracing-actix-web's default even when enabled: it does not
+/// parse forwarding headers and the user agent.
 pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
         let request_id = request.extensions().get::<RequestId>().copied();
-        tracing::info_span!(
+        tracing::debug_span!(
             "request",
             method = %request.method(),
             path = %request.path(),
@@ -46,10 +111,163 @@ impl RootSpanBuilder for RequestSpan {
     }
 
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        if span.is_disabled() {
+            return;
+        }
         let status = match outcome {
             Ok(response) => response.status(),
             Err(error) => error.as_response_error().status_code(),
         };
         span.record("status", status.as_u16());
+    }
+}
+
+/// One log line: time, level, the request id while serving a request, the spans the event
+/// is in, then the message and fields (formatted, and escaped, by the subscriber's field
+/// formatter).
+///
+/// `2026-11-22T21:43:22.123456Z  WARN request_id=6f1e…: message key=value`
+struct LogLine;
+
+impl<S, N> FormatEvent<S, N> for LogLine
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let ansi = writer.has_ansi_escapes();
+        if SystemTime.format_time(&mut writer).is_err() {
+            writer.write_str("<unknown time>")?;
+        }
+        let level = *event.metadata().level();
+        if ansi {
+            write!(writer, " {}{level:>5}\x1b[0m ", level_colour(level))?;
+        } else {
+            write!(writer, " {level:>5} ")?;
+        }
+        if let Some(id) = current_request_id() {
+            write!(writer, "request_id={id}: ")?;
+        }
+        if let Some(scope) = ctx.event_scope() {
+            for span in scope.from_root() {
+                writer.write_str(span.name())?;
+                let extensions = span.extensions();
+                if let Some(fields) = extensions.get::<FormattedFields<N>>()
+                    && !fields.is_empty()
+                {
+                    write!(writer, "{{{fields}}}")?;
+                }
+                writer.write_str(": ")?;
+            }
+        }
+        ctx.format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
+}
+
+fn level_colour(level: Level) -> &'static str {
+    match level {
+        Level::ERROR => "\x1b[31m",
+        Level::WARN => "\x1b[33m",
+        Level::INFO => "\x1b[32m",
+        Level::DEBUG => "\x1b[34m",
+        Level::TRACE => "\x1b[35m",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+    use tracing_subscriber::fmt::MakeWriter;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> MakeWriter<'a> for Captured {
+        type Writer = Self;
+
+        fn make_writer(&'a self) -> Self {
+            self.clone()
+        }
+    }
+
+    impl Captured {
+        fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+        }
+    }
+
+    fn subscriber(out: &Captured, filter: &str) -> impl Subscriber + Send + Sync {
+        tracing_subscriber::fmt()
+            .with_env_filter(EnvFilter::new(filter))
+            .with_writer(out.clone())
+            .with_ansi(false)
+            .event_format(LogLine)
+            .finish()
+    }
+
+    #[tokio::test]
+    async fn lines_written_while_serving_a_request_carry_its_id() {
+        let out = Captured::default();
+        let _guard = tracing::subscriber::set_default(subscriber(&out, "info"));
+        let id = Uuid::now_v7();
+        REQUEST_ID
+            .scope(Some(id), async {
+                tracing::info!(token_id = 7, "token created");
+            })
+            .await;
+        tracing::warn!("outside any request");
+
+        let text = out.text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(
+            lines[0].ends_with(&format!(" INFO request_id={id}: token created token_id=7")),
+            "{text}"
+        );
+        assert!(lines[1].ends_with(" WARN outside any request"), "{text}");
+        assert!(!lines[1].contains("request_id"), "{text}");
+    }
+
+    #[test]
+    fn enabled_spans_are_named_with_their_fields() {
+        let out = Captured::default();
+        let _guard = tracing::subscriber::set_default(subscriber(&out, "debug"));
+        tracing::debug_span!("request", method = "GET", status = 200).in_scope(|| {
+            tracing::error!(reason = %"boom", "request failed");
+        });
+        let text = out.text();
+        assert!(
+            text.contains(r#"ERROR request{method="GET" status=200}: request failed reason=boom"#),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn messages_are_escaped_by_the_field_formatter() {
+        let out = Captured::default();
+        let _guard = tracing::subscriber::set_default(subscriber(&out, "info"));
+        tracing::info!("injected \x1b[31m colour");
+        assert!(!out.text().contains('\x1b'), "{}", out.text());
     }
 }

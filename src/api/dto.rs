@@ -6,6 +6,7 @@ use crate::domain::PermissionSet;
 use crate::tokens::{TokenView, VerifiedToken};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -208,13 +209,22 @@ pub struct ListParams {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct VerifyRequest {
-    pub token: String,
+pub struct VerifyRequest<'a> {
+    /// Borrowed from the request body unless it holds escapes: the hot path copies nothing.
+    #[serde(borrow)]
+    #[schema(value_type = String)]
+    pub token: Cow<'a, str>,
     /// The permission the caller needs, e.g. `article.create`.
-    #[serde(default)]
-    #[schema(example = "article.create")]
-    pub permission: Option<String>,
+    #[serde(default, borrow)]
+    #[schema(value_type = Option<String>, example = "article.create")]
+    pub permission: Option<Text<'a>>,
 }
+
+/// A string borrowed from the body when it holds no escapes. (serde borrows a bare
+/// `Cow<str>` field, but not one inside an `Option`.)
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub struct Text<'a>(#[serde(borrow)] pub Cow<'a, str>);
 
 /// Borrows the verified facts: the hot path copies nothing to answer.
 #[derive(Serialize, ToSchema)]

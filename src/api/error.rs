@@ -1,17 +1,18 @@
 //! The one JSON error shape of the API:
 //! `{"error": {"code", "message", "data", "trace_id"}}`. Every failure of every endpoint —
 //! including unknown routes, wrong methods, malformed or oversized bodies — comes out here.
-//! The `trace_id` (the request id) comes from `with_trace_id`, which sees the request and
-//! makes its id available to the rendering below for the duration of the request.
+//! The `trace_id` is the request id (`telemetry::current_request_id`), which the log lines of
+//! the request carry too.
 
 use crate::error::{AppError, AuthFailure};
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, CacheControl, CacheDirective};
-use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpResponse, ResponseError};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
+use serde::Serialize;
+use serde::ser::SerializeMap;
 use serde_json::{Value, json};
+use std::borrow::Cow;
+use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -45,8 +46,34 @@ impl From<crate::tokens::VerifyError> for ApiError {
 struct Parts {
     status: StatusCode,
     code: &'static str,
-    message: String,
-    data: Value,
+    message: Cow<'static, str>,
+    /// `None` renders as `{}`: most errors carry no data, and need no map built for it.
+    data: Option<Value>,
+}
+
+/// The body, borrowed from `Parts`: serialised straight into the response buffer.
+#[derive(Serialize)]
+struct Envelope<'a> {
+    error: ErrorBody<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: &'a str,
+    message: &'a str,
+    data: EmptyOr<'a>,
+    trace_id: &'a str,
+}
+
+struct EmptyOr<'a>(Option<&'a Value>);
+
+impl Serialize for EmptyOr<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(value) => value.serialize(serializer),
+            None => serializer.serialize_map(Some(0))?.end(),
+        }
+    }
 }
 
 impl ApiError {
@@ -59,11 +86,11 @@ impl ApiError {
     }
 
     fn parts(&self) -> Parts {
-        let part = |status, code, message: &str, data| Parts {
+        let part = |status, code, message: &'static str| Parts {
             status,
             code,
-            message: message.to_owned(),
-            data,
+            message: Cow::Borrowed(message),
+            data: None,
         };
         match self {
             Self::App(error) => match error {
@@ -71,101 +98,91 @@ impl ApiError {
                     status: StatusCode::UNPROCESSABLE_ENTITY,
                     code: "validation_error",
                     message: "The request is not valid.".into(),
-                    data: json!(fields),
+                    data: Some(json!(fields)),
                 },
-                AppError::NotFound => part(StatusCode::NOT_FOUND, "not_found", "Not found.", json!({})),
+                AppError::NotFound => part(StatusCode::NOT_FOUND, "not_found", "Not found."
+                ),
                 // One message for every reason, so nothing about a token leaks.
                 AppError::Unauthenticated(AuthFailure::BadCredentials) => part(
                     StatusCode::UNAUTHORIZED,
                     "authentication_error",
-                    "Invalid email, password or project.",
-                    json!({}),
+                    "Invalid email, password or project."
                 ),
                 AppError::Unauthenticated(_) => part(
                     StatusCode::UNAUTHORIZED,
                     "authentication_error",
-                    "Invalid or missing API token",
-                    json!({}),
+                    "Invalid or missing API token"
                 ),
                 AppError::Forbidden { required, message } => Parts {
                     status: StatusCode::FORBIDDEN,
                     code: "authorization_error",
-                    message: if required.is_some() { "Insufficient permissions".into() } else { message.clone() },
-                    data: match required {
-                        Some(permission) => json!({ "required_permission": permission, "detail": message }),
-                        None => json!({}),
-                    },
+                    message: if required.is_some() { "Insufficient permissions".into() } else { message.clone().into() },
+                    data: required.as_ref().map(|permission| json!({ "required_permission": permission, "detail": message })),
                 },
                 AppError::PlanRequired { plan } => Parts {
                     status: StatusCode::FORBIDDEN,
                     code: "plan_required",
                     message: "API token management needs the Professional or Professional Unlimited plan.".into(),
-                    data: json!({ "plan": plan.as_str() }),
+                    data: Some(json!({ "plan": plan.as_str() })),
                 },
                 AppError::PlanLimitReached { cap } => Parts {
                     status: StatusCode::FORBIDDEN,
                     code: "plan_required",
-                    message: format!("The project's plan allows {cap} active tokens."),
-                    data: json!({ "cap": cap }),
+                    message: format!("The project's plan allows {cap} active tokens.").into(),
+                    data: Some(json!({ "cap": cap })),
                 },
                 AppError::Conflict { field, message } => Parts {
                     status: StatusCode::CONFLICT,
                     code: "conflict",
-                    message: message.clone(),
-                    data: match field {
-                        Some(field) => json!({ *field: [message] }),
-                        None => json!({}),
-                    },
+                    message: message.clone().into(),
+                    data: field.map(|field| json!({ field: [message] })),
                 },
                 AppError::Unavailable(_) => part(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
-                    "The service is temporarily unavailable.",
-                    json!({}),
+                    "The service is temporarily unavailable."
                 ),
                 AppError::Db(_) | AppError::Unexpected(_) => part(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal_error",
-                    "An unexpected error occurred.",
-                    json!({}),
+                    "An unexpected error occurred."
                 ),
             },
             Self::MalformedJson(detail) => Parts {
                 status: StatusCode::BAD_REQUEST,
                 code: "validation_error",
                 message: "The body is not valid JSON.".into(),
-                data: json!({ "body": [detail] }),
+                data: Some(json!({ "body": [detail] })),
             },
             Self::InvalidBody { field, message } => Parts {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 code: "validation_error",
                 message: "The request is not valid.".into(),
-                data: json!({ field.as_str(): [message] }),
+                data: Some(json!({ field.as_str(): [message] })),
             },
             Self::UnsupportedMediaType => part(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
-                "Send the body as application/json.",
-                json!({}),
-            ),
+                "Send the body as application/json."
+                ),
             Self::PayloadTooLarge { limit } => Parts {
                 status: StatusCode::PAYLOAD_TOO_LARGE,
                 code: "payload_too_large",
-                message: format!("The body is larger than {limit} bytes."),
-                data: json!({ "limit": limit }),
+                message: format!("The body is larger than {limit} bytes.").into(),
+                data: Some(json!({ "limit": limit })),
             },
-            Self::RouteNotFound => part(StatusCode::NOT_FOUND, "not_found", "No such endpoint.", json!({})),
+            Self::RouteNotFound => part(StatusCode::NOT_FOUND, "not_found", "No such endpoint."
+                ),
             Self::MethodNotAllowed => part(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
-                "This endpoint does not accept that method.",
-                json!({}),
-            ),
+                "This endpoint does not accept that method."
+                ),
             Self::InvalidParameter(message) => Parts {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 code: "validation_error",
                 message: "The request is not valid.".into(),
-                data: json!({ "query": [message] }),
+                data: Some(json!({ "query": [message] })),
             },
         }
     }
@@ -176,18 +193,74 @@ impl ApiError {
             tracing::error!(error = ?self, trace_id, "API request failed");
         }
         let mut response = HttpResponse::build(parts.status);
-        response.insert_header(CacheControl(vec![CacheDirective::NoStore]));
+        response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
         if parts.status == StatusCode::UNAUTHORIZED {
-            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
-        response.json(json!({
-            "error": {
-                "code": parts.code,
-                "message": parts.message,
-                "data": parts.data,
-                "trace_id": trace_id,
-            }
-        }))
+        if let Some(body) = parts.render_plain(trace_id) {
+            return response
+                .insert_header((
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                ))
+                .body(body);
+        }
+        json_body(
+            response,
+            &Envelope {
+                error: ErrorBody {
+                    code: parts.code,
+                    message: &parts.message,
+                    data: EmptyOr(parts.data.as_ref()),
+                    trace_id,
+                },
+            },
+        )
+    }
+}
+
+impl Parts {
+    /// The body of an error without data whose texts need no JSON escaping — every
+    /// authentication failure, so the answer to a made-up token — written without a
+    /// serialiser. Byte for byte what serde writes (a test holds the two together).
+    fn render_plain(&self, trace_id: &str) -> Option<Vec<u8>> {
+        let plain = |text: &str| text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+        if self.data.is_some() || !plain(self.code) || !plain(&self.message) || !plain(trace_id) {
+            return None;
+        }
+        let mut body =
+            Vec::with_capacity(64 + self.code.len() + self.message.len() + trace_id.len());
+        for piece in [
+            r#"{"error":{"code":""#,
+            self.code,
+            r#"","message":""#,
+            &self.message,
+            r#"","data":{},"trace_id":""#,
+            trace_id,
+            r#""}}"#,
+        ] {
+            body.extend_from_slice(piece.as_bytes());
+        }
+        Some(body)
+    }
+}
+
+/// Serialises `body` into one buffer sized for the usual answer, so small bodies are
+/// written without regrowing.
+fn json_body(mut response: HttpResponseBuilder, body: &impl Serialize) -> HttpResponse {
+    let mut buffer = Vec::with_capacity(512);
+    match serde_json::to_writer(&mut buffer, body) {
+        Ok(()) => response
+            .insert_header((
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ))
+            .body(buffer),
+        // Only a failing `Serialize` implementation gets here; ours do not fail.
+        Err(error) => {
+            tracing::error!(error = %error, "serialising a response body failed");
+            HttpResponse::InternalServerError().finish()
+        }
     }
 }
 
@@ -197,30 +270,66 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let trace_id = TRACE_ID.try_with(|id| *id).ok().flatten();
-        match trace_id {
-            Some(id) => self.to_response(&id.to_string()),
+        match crate::telemetry::current_request_id() {
+            Some(id) => self.to_response(id.hyphenated().encode_lower(&mut Uuid::encode_buffer())),
             None => self.to_response(""),
         }
     }
 }
 
-tokio::task_local! {
-    /// The request id of the request being handled, for error bodies.
-    static TRACE_ID: Option<uuid::Uuid>;
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Makes the request id that tracing-actix-web gave the request available to error bodies.
-pub async fn with_trace_id(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    let trace_id = req
-        .extensions()
-        .get::<tracing_actix_web::RequestId>()
-        .map(|id| **id);
-    Ok(TRACE_ID
-        .scope(trace_id, next.call(req))
-        .await?
-        .map_into_boxed_body())
+    fn serialised(parts: &Parts, trace_id: &str) -> Vec<u8> {
+        serde_json::to_vec(&Envelope {
+            error: ErrorBody {
+                code: parts.code,
+                message: &parts.message,
+                data: EmptyOr(parts.data.as_ref()),
+                trace_id,
+            },
+        })
+        .unwrap_or_default()
+    }
+
+    #[test]
+    fn plain_rendering_is_what_the_serialiser_writes() {
+        let trace_id = "0193a4d2-7c1e-7b3a-9f00-5e2d1c0b9a87";
+        let cases = [
+            ApiError::unauthenticated(AuthFailure::Missing),
+            ApiError::unauthenticated(AuthFailure::BadCredentials),
+            ApiError::App(AppError::NotFound),
+            ApiError::RouteNotFound,
+            ApiError::MethodNotAllowed,
+            ApiError::UnsupportedMediaType,
+        ];
+        for error in cases {
+            let parts = error.parts();
+            for id in [trace_id, ""] {
+                let plain = parts.render_plain(id);
+                assert_eq!(plain, Some(serialised(&parts, id)), "{error:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn texts_that_need_escaping_or_data_go_through_the_serialiser() {
+        let quoted = Parts {
+            status: StatusCode::CONFLICT,
+            code: "conflict",
+            message: r#"A token named "x" exists."#.into(),
+            data: None,
+        };
+        assert_eq!(quoted.render_plain("id"), None);
+        let with_data = ApiError::PayloadTooLarge { limit: 10 }.parts();
+        assert_eq!(with_data.render_plain("id"), None);
+
+        let response = ApiError::App(AppError::Conflict {
+            field: Some("name"),
+            message: r#"A token named "x" exists."#.into(),
+        })
+        .to_response("id");
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+    }
 }

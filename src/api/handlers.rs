@@ -1,6 +1,7 @@
 //! The endpoints. Each extracts, converts to domain input, calls one service method and
 //! answers JSON; the OpenAPI document is generated from the annotations here.
 
+use super::body;
 use super::caller::{Caller, bearer, client_ip};
 use super::dto::*;
 use super::error::ApiError;
@@ -11,18 +12,18 @@ use crate::error::{AppError, AuthFailure};
 use crate::startup::Services;
 use crate::tokens::{
     DurationInput, IssuedToken, ListQuery, NewToken, NewTokenInput, SortKey, SortOrder,
-    StatusFilter, TokenChangesInput,
+    StatusFilter, TokenChangesInput, VerifiedToken,
 };
-use actix_web::http::header::{self, CacheControl, CacheDirective, ContentType};
+use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use uuid::Uuid;
 
-/// The bodies of API requests are small; this bounds what one may send.
-pub const BODY_LIMIT: usize = 64 * 1024;
-
-fn no_store() -> CacheControl {
-    CacheControl(vec![CacheDirective::NoStore])
+fn no_store() -> (header::HeaderName, header::HeaderValue) {
+    (
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    )
 }
 
 fn issued(
@@ -392,17 +393,11 @@ pub async fn refresh_token(
     let from_body = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
-        if !is_json {
+        if !body::is_json(&req) {
             return Err(ApiError::UnsupportedMediaType);
         }
         let parsed: RefreshRequest =
-            serde_json::from_slice(&body).map_err(super::json_body_error)?;
+            serde_json::from_slice(&body).map_err(body::json_body_error)?;
         parsed.token
     };
     let presented = match (bearer(&req), from_body) {
@@ -445,14 +440,16 @@ pub async fn refresh_token(
 )]
 pub async fn verify(
     services: web::Data<Services>,
-    body: web::Json<VerifyRequest>,
+    req: HttpRequest,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let bytes = body::read_json(&req, payload).await?;
+    let body: VerifyRequest<'_> = serde_json::from_slice(&bytes).map_err(body::json_body_error)?;
     let permission = body
         .permission
-        .as_deref()
+        .as_ref()
         .map(|raw| {
-            Permission::parse(raw).map_err(|message| ApiError::invalid("permission", message))
+            Permission::parse(&raw.0).map_err(|message| ApiError::invalid("permission", message))
         })
         .transpose()?;
     let verified = services
@@ -462,7 +459,25 @@ pub async fn verify(
     services.last_used.record(verified.id, Utc::now());
     Ok(HttpResponse::Ok()
         .insert_header(no_store())
-        .json(VerifyResponse::from(&verified)))
+        .insert_header((
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/json"),
+        ))
+        .body(verify_answer(&verified)?))
+}
+
+/// The JSON answer for a verified token, rendered once per cached entry (see
+/// `TokenFacts::rendered_answer`): a warm check serialises nothing.
+fn verify_answer(verified: &VerifiedToken) -> Result<web::Bytes, ApiError> {
+    if let Some(answer) = verified.rendered_answer.get() {
+        return Ok(answer.clone());
+    }
+    let rendered = serde_json::to_vec(&VerifyResponse::from(verified))
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("rendering a verify answer: {e}")))?;
+    Ok(verified
+        .rendered_answer
+        .get_or_init(|| web::Bytes::from(rendered))
+        .clone())
 }
 
 /// This document.

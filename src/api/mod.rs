@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: token management, self-refresh, the login exchange,
 //! verification and the OpenAPI document.
 
+mod body;
 mod caller;
 mod dto;
 mod error;
@@ -11,16 +12,32 @@ mod openapi;
 pub use error::ApiError;
 pub use openapi::ApiDoc;
 
-use actix_web::error::JsonPayloadError;
-use actix_web::middleware::from_fn;
 use actix_web::web;
 
 /// Declares the route table once: it registers the resources (each answering 405 in the
 /// error shape for other methods) and lists every (method, path) for the OpenAPI test.
+/// `hot` routes are registered at the top of the application, ahead of every scope, so the
+/// requests that services send on every call of theirs are routed by one string comparison.
 macro_rules! api_routes {
-    ($( $path:literal => { $( $method:ident : $handler:path ),+ $(,)? } )*) => {
+    (
+        hot: { $( $hot_path:literal => { $( $hot_method:ident : $hot_handler:path ),+ $(,)? } )* }
+        scoped: { $( $path:literal => { $( $method:ident : $handler:path ),+ $(,)? } )* }
+    ) => {
         /// Every (method, path) the API serves.
-        pub const ROUTES: &[(&str, &str)] = &[ $( $( (stringify!($method), concat!("/api/v1", $path)), )+ )* ];
+        pub const ROUTES: &[(&str, &str)] = &[
+            $( $( (stringify!($hot_method), concat!("/api/v1", $hot_path)), )+ )*
+            $( $( (stringify!($method), concat!("/api/v1", $path)), )+ )*
+        ];
+
+        fn register_hot(cfg: &mut web::ServiceConfig) {
+            $(
+                cfg.service(
+                    web::resource(concat!("/api/v1", $hot_path))
+                        $( .route(web::$hot_method().to($hot_handler)) )+
+                        .default_service(web::to(handlers::method_not_allowed)),
+                );
+            )*
+        }
 
         fn register(cfg: &mut web::ServiceConfig) {
             $(
@@ -34,18 +51,31 @@ macro_rules! api_routes {
     };
 }
 
+// Scoped routes are matched in this order; a pattern with a parameter is matched by
+// regular expression, after the fixed paths beside it.
 api_routes! {
-    "/auth/login" => { post: handlers::login }
-    "/tokens" => { get: handlers::list_tokens, post: handlers::create_token }
-    "/tokens/refresh" => { post: handlers::refresh_token }
-    "/tokens/{id}" => { get: handlers::get_token, patch: handlers::update_token, delete: handlers::delete_token }
-    "/tokens/{id}/regenerate" => { post: handlers::regenerate_token }
-    "/verify" => { post: handlers::verify }
-    "/openapi.json" => { get: handlers::openapi }
+    hot: {
+        "/verify" => { post: handlers::verify }
+    }
+    scoped: {
+        "/auth/login" => { post: handlers::login }
+        "/tokens" => { get: handlers::list_tokens, post: handlers::create_token }
+        "/tokens/refresh" => { post: handlers::refresh_token }
+        "/tokens/{id}" => { get: handlers::get_token, patch: handlers::update_token, delete: handlers::delete_token }
+        "/tokens/{id}/regenerate" => { post: handlers::regenerate_token }
+        "/openapi.json" => { get: handlers::openapi }
+    }
+}
+
+/// Registers the API: the hot routes first (they read their bodies themselves and need none
+/// of the scope's extractor settings), then the `/api` scope.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    register_hot(cfg);
+    cfg.service(scope());
 }
 
 /// The `/api` scope: JSON errors for everything beneath it, including unknown routes.
-pub fn scope() -> actix_web::Scope<
+fn scope() -> actix_web::Scope<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
         Config = (),
@@ -55,13 +85,12 @@ pub fn scope() -> actix_web::Scope<
     >,
 > {
     web::scope("/api")
-        .wrap(from_fn(error::with_trace_id))
         .app_data(
             web::JsonConfig::default()
-                .limit(handlers::BODY_LIMIT)
-                .error_handler(|e, _| json_payload_error(e).into()),
+                .limit(body::BODY_LIMIT)
+                .error_handler(|e, _| body::json_payload_error(e).into()),
         )
-        .app_data(web::PayloadConfig::default().limit(handlers::BODY_LIMIT))
+        .app_data(web::PayloadConfig::default().limit(body::BODY_LIMIT))
         .app_data(
             web::PathConfig::default()
                 .error_handler(|_, _| ApiError::from(crate::error::AppError::NotFound).into()),
@@ -76,45 +105,4 @@ pub fn scope() -> actix_web::Scope<
                 .default_service(web::to(handlers::route_not_found)),
         )
         .default_service(web::to(handlers::route_not_found))
-}
-
-fn json_payload_error(error: JsonPayloadError) -> ApiError {
-    match error {
-        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
-        JsonPayloadError::OverflowKnownLength { limit, .. }
-        | JsonPayloadError::Overflow { limit } => ApiError::PayloadTooLarge { limit },
-        JsonPayloadError::Deserialize(e) => json_body_error(e),
-        other => ApiError::MalformedJson(other.to_string()),
-    }
-}
-
-/// Tells apart JSON that does not parse (400) from JSON of the wrong shape (422), and
-/// names the field where serde says which.
-pub(crate) fn json_body_error(error: serde_json::Error) -> ApiError {
-    if error.is_syntax() || error.is_eof() {
-        return ApiError::MalformedJson(error.to_string());
-    }
-    let message = error.to_string();
-    let quoted = |prefix: &str| {
-        message
-            .strip_prefix(prefix)
-            .and_then(|rest| rest.split('`').next())
-            .map(str::to_owned)
-    };
-    if let Some(field) = quoted("unknown field `") {
-        return ApiError::InvalidBody {
-            field,
-            message: "Unknown field.".into(),
-        };
-    }
-    if let Some(field) = quoted("missing field `") {
-        return ApiError::InvalidBody {
-            field,
-            message: "This field is required.".into(),
-        };
-    }
-    ApiError::InvalidBody {
-        field: "body".into(),
-        message,
-    }
 }

@@ -11,11 +11,12 @@
 //! instance's change can go unseen here, and a read racing a change.
 
 use crate::domain::{PermissionSet, TokenKind, TokenType};
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use moka::sync::Cache;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -41,6 +42,10 @@ pub struct TokenFacts {
     pub revoked: bool,
     /// A personal token whose owner is disabled or no longer in the project.
     pub owner_inactive: bool,
+    /// The verify endpoint's answer for these facts, rendered on first use: every later hit
+    /// answers with a reference-counted copy instead of serialising anew. Facts never change
+    /// in place (a change replaces the entry), so the answer cannot go stale.
+    pub rendered_answer: OnceLock<Bytes>,
 }
 
 #[derive(Clone)]

@@ -12,7 +12,7 @@ use crate::projects::load_content_types;
 use chrono::Utc;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A valid token: who it is and what it may do right now. Shares the cached facts, so a
 /// hit costs no copy.
@@ -130,6 +130,7 @@ impl TokenService {
             expires_at: token.expires_at.map(|t| t.and_utc()),
             revoked: token.revoked_at.is_some(),
             owner_inactive,
+            rendered_answer: OnceLock::new(),
         });
         self.cache.insert(digest, facts.clone());
         Ok(facts)

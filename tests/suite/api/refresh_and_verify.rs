@@ -68,6 +68,35 @@ backend_tests! {
         assert!(bad_permission.assert_error(422, "validation_error")["permission"].is_array());
     }
 
+    async fn verify_answers_follow_every_change_at_once(app) {
+        // The answer of a warm check is rendered once per cached entry; a change must never
+        // leave the old rendering behind (the cache lives an hour in tests).
+        let api = ApiServer::start(app).await;
+        let project = api.project("acme", Plan::Professional).await;
+        api.app.content_type(&project, "article").await;
+        let manager = api.issue(&project, token("Manager")).await;
+        let issued = api.issue(&project, custom("Writer", &["article.find"])).await;
+        let secret = issued.secret.expose_secret();
+        let check = || api.post("/verify", None, json!({ "token": secret }));
+        let first = check().await;
+        assert_eq!(first.body["token"]["name"], "Writer");
+        assert_eq!(check().await.body, first.body, "a warm answer is the same answer");
+
+        let path = format!("/tokens/{}", issued.token.id);
+        let changed = api.send(reqwest::Method::PATCH, &path, Some(manager.secret.expose_secret()), Some(json!({ "name": "Editor", "permissions": ["article.find", "article.update"] }))).await;
+        assert_eq!(changed.status, 200, "{}", changed.body);
+
+        let after = check().await;
+        assert_eq!(after.body["token"]["name"], "Editor", "{}", after.body);
+        assert_eq!(after.body["token"]["permissions"], json!(["article.find", "article.update"]));
+        // Strings with JSON escapes are read as well as plain ones.
+        let raw = |body: String| api.raw(api.client().post(format!("{}/verify", api.base)).header("content-type", "application/json").body(body));
+        let escaped = raw(format!(r#"{{"token":"{secret}","permission":"article.upd\u0061te"}}"#)).await;
+        assert_eq!(escaped.status, 200, "{}", escaped.body);
+        let refused = raw(format!(r#"{{"token":"{secret}","permission":"article.d\u0065lete"}}"#)).await;
+        assert_eq!(refused.assert_error(403, "authorization_error")["required_permission"], "article.delete");
+    }
+
     async fn verify_gives_one_answer_for_every_invalid_token(app) {
         let api = ApiServer::start(app).await;
         let project = api.project("acme", Plan::Professional).await;
