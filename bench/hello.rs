@@ -1,9 +1,31 @@
-//! The reference for `bench/verify.sh`: a bare actix-web server answering "hello" — the
-//! fastest an actix-web endpoint can be on this machine, to compare verification against.
+//! The references for `bench/verify.sh`:
+//!
+//! - `GET /`: a bare actix-web server answering "hello" — the fastest an actix-web endpoint
+//!   can be on this machine; every verification target is a share of it.
+//! - `POST /json`: a bare handler that reads a JSON body shaped like a verify request and
+//!   answers a fixed 401 body of the size of Latchkey's — what HTTP alone costs for a request
+//!   of that shape, before any token is looked at. Shown for context, not used for a target.
 //!
 //! `cargo run --release --example bench_hello -- 127.0.0.1:8081`
 
 use actix_web::{App, HttpResponse, HttpServer, web};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct VerifyShape {
+    #[allow(dead_code)]
+    token: String,
+    #[allow(dead_code)]
+    permission: Option<String>,
+}
+
+const REFUSAL: &str = r#"{"error":{"code":"authentication_error","message":"Invalid or missing API token","data":{},"trace_id":"00000000-0000-0000-0000-000000000000"}}"#;
+
+async fn refuse(_: web::Json<VerifyShape>) -> HttpResponse {
+    HttpResponse::Unauthorized()
+        .content_type("application/json")
+        .body(REFUSAL)
+}
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
@@ -11,7 +33,9 @@ async fn main() -> std::io::Result<()> {
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:8081".to_owned());
     HttpServer::new(|| {
-        App::new().route("/", web::to(|| async { HttpResponse::Ok().body("hello") }))
+        App::new()
+            .route("/", web::to(|| async { HttpResponse::Ok().body("hello") }))
+            .route("/json", web::post().to(refuse))
     })
     .bind(bind)?
     .run()

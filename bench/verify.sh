@@ -92,8 +92,8 @@ bench_backend() {
     local rps_all=() p50_all=() p99_all=() ratio_all=() p99_ratio_all=()
     for _ in $(seq "$ROUNDS"); do
       IFS='|' read -r b_rps _ b_p99 _ <<<"$(run_wrk "$hello_url")"
-      IFS='|' read -r rps p50 p99 requests <<<"$(run_wrk "$verify" "$@")"
-      total=$((total + requests))
+      IFS='|' read -r rps p50 p99 requests <<<"$(run_wrk "${URL:-$verify}" "$@")"
+      [ -z "${URL:-}" ] && total=$((total + requests))
       hello_rps_all+=("$b_rps"); hello_p99_all+=("$b_p99")
       rps_all+=("$rps"); p50_all+=("$p50"); p99_all+=("$p99")
       ratio_all+=("$(awk -v a="$rps" -v b="$b_rps" 'BEGIN { print 100 * a / b }')")
@@ -103,9 +103,13 @@ bench_backend() {
     rps=$(median "${rps_all[@]}"); p50=$(median "${p50_all[@]}"); p99=$(median "${p99_all[@]}")
     ratio=$(printf '%.0f' "$(median "${ratio_all[@]}")")
     p99_ratio=$(printf '%.2f' "$(median "${p99_ratio_all[@]}")")
-    rows+="| $backend | $label | $(printf '%.0f' "$rps") | $p50 | $p99 | $ratio % | $p99_ratio × | $target_ratio |"$'\n'
+    rows+="| ${ROW_BACKEND:-$backend} | $label | $(printf '%.0f' "$rps") | $p50 | $p99 | $ratio % | $p99_ratio × | $target_ratio |"$'\n'
     echo "$backend $label: $rps req/s, p50 $p50 ms, p99 $p99 ms ($ratio % of bare, p99 $p99_ratio × bare's)"
   }
+  if [ "$backend" = sqlite ]; then
+    TOKEN="lk_this-is-not-a-token" PERMISSION="" URL="${hello_url}json" ROW_BACKEND="—" \
+      scenario "(reference) bare actix-web: POST of this JSON body, fixed 401 answer" "—" -s "$WRK_DIR/verify.lua"
+  fi
   TOKEN="$read_only" PERMISSION="api-token.find" scenario "valid token, with permission (200)" "≥ 60 %, p99 ≤ 1.5 × bare" -s "$WRK_DIR/verify.lua"
   TOKEN="$read_only" PERMISSION="api-token.delete" scenario "valid token, refused (403)" "—" -s "$WRK_DIR/verify.lua"
   TOKEN="lk_this-is-not-a-token" PERMISSION="" scenario "malformed token (401)" "≥ 80 %" -s "$WRK_DIR/verify.lua"
