@@ -88,9 +88,14 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let request_id = req.extensions().get::<RequestId>().map(|id| **id);
+        let request_id = request_id(&req);
         REQUEST_ID.scope(request_id, self.service.call(req))
     }
+}
+
+/// The id tracing-actix-web's `TracingLogger` gave the request.
+fn request_id(request: &ServiceRequest) -> Option<Uuid> {
+    request.extensions().get::<RequestId>().map(|id| **id)
 }
 
 /// The request span: method, path, request id and status, at DEBUG level (see the module
@@ -100,7 +105,7 @@ pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        let request_id = request.extensions().get::<RequestId>().copied();
+        let request_id = request_id(request);
         tracing::debug_span!(
             "request",
             method = %request.method(),

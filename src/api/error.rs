@@ -6,13 +6,21 @@
 
 use crate::error::{AppError, AuthFailure};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::{Value, json};
 use std::borrow::Cow;
 use uuid::Uuid;
+
+/// Every API answer is `no-store`: some carry a secret, none is worth caching.
+pub(super) const NO_STORE: (HeaderName, HeaderValue) =
+    (header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+pub(super) const JSON_CONTENT: (HeaderName, HeaderValue) = (
+    header::CONTENT_TYPE,
+    HeaderValue::from_static("application/json"),
+);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -100,19 +108,16 @@ impl ApiError {
                     message: "The request is not valid.".into(),
                     data: Some(json!(fields)),
                 },
-                AppError::NotFound => part(StatusCode::NOT_FOUND, "not_found", "Not found."
-                ),
+                AppError::NotFound => part(StatusCode::NOT_FOUND, "not_found", "Not found."),
                 // One message for every reason, so nothing about a token leaks.
                 AppError::Unauthenticated(AuthFailure::BadCredentials) => part(
                     StatusCode::UNAUTHORIZED,
                     "authentication_error",
-                    "Invalid email, password or project."
-                ),
+                    "Invalid email, password or project."),
                 AppError::Unauthenticated(_) => part(
                     StatusCode::UNAUTHORIZED,
                     "authentication_error",
-                    "Invalid or missing API token"
-                ),
+                    "Invalid or missing API token"),
                 AppError::Forbidden { required, message } => Parts {
                     status: StatusCode::FORBIDDEN,
                     code: "authorization_error",
@@ -140,13 +145,11 @@ impl ApiError {
                 AppError::Unavailable(_) => part(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
-                    "The service is temporarily unavailable."
-                ),
+                    "The service is temporarily unavailable."),
                 AppError::Db(_) | AppError::Unexpected(_) => part(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal_error",
-                    "An unexpected error occurred."
-                ),
+                    "An unexpected error occurred."),
             },
             Self::MalformedJson(detail) => Parts {
                 status: StatusCode::BAD_REQUEST,
@@ -163,21 +166,18 @@ impl ApiError {
             Self::UnsupportedMediaType => part(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
-                "Send the body as application/json."
-                ),
+                "Send the body as application/json."),
             Self::PayloadTooLarge { limit } => Parts {
                 status: StatusCode::PAYLOAD_TOO_LARGE,
                 code: "payload_too_large",
                 message: format!("The body is larger than {limit} bytes.").into(),
                 data: Some(json!({ "limit": limit })),
             },
-            Self::RouteNotFound => part(StatusCode::NOT_FOUND, "not_found", "No such endpoint."
-                ),
+            Self::RouteNotFound => part(StatusCode::NOT_FOUND, "not_found", "No such endpoint."),
             Self::MethodNotAllowed => part(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
-                "This endpoint does not accept that method."
-                ),
+                "This endpoint does not accept that method."),
             Self::InvalidParameter(message) => Parts {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 code: "validation_error",
@@ -192,34 +192,39 @@ impl ApiError {
         if parts.status.is_server_error() {
             tracing::error!(error = ?self, trace_id, "API request failed");
         }
+        let body = match parts.render_plain(trace_id) {
+            Some(body) => Ok(body),
+            None => parts.serialise(trace_id),
+        };
+        let body = match body {
+            Ok(body) => body,
+            // Only a failing `Serialize` implementation gets here; ours do not fail.
+            Err(error) => {
+                tracing::error!(error = %error, "serialising an error body failed");
+                return HttpResponse::InternalServerError().finish();
+            }
+        };
         let mut response = HttpResponse::build(parts.status);
-        response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        response.insert_header(NO_STORE).insert_header(JSON_CONTENT);
         if parts.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
-        if let Some(body) = parts.render_plain(trace_id) {
-            return response
-                .insert_header((
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                ))
-                .body(body);
-        }
-        json_body(
-            response,
-            &Envelope {
-                error: ErrorBody {
-                    code: parts.code,
-                    message: &parts.message,
-                    data: EmptyOr(parts.data.as_ref()),
-                    trace_id,
-                },
-            },
-        )
+        response.body(body)
     }
 }
 
 impl Parts {
+    fn serialise(&self, trace_id: &str) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(&Envelope {
+            error: ErrorBody {
+                code: self.code,
+                message: &self.message,
+                data: EmptyOr(self.data.as_ref()),
+                trace_id,
+            },
+        })
+    }
+
     /// The body of an error without data whose texts need no JSON escaping — every
     /// authentication failure, so the answer to a made-up token — written without a
     /// serialiser. Byte for byte what serde writes (a test holds the two together).
@@ -245,25 +250,6 @@ impl Parts {
     }
 }
 
-/// Serialises `body` into one buffer sized for the usual answer, so small bodies are
-/// written without regrowing.
-fn json_body(mut response: HttpResponseBuilder, body: &impl Serialize) -> HttpResponse {
-    let mut buffer = Vec::with_capacity(512);
-    match serde_json::to_writer(&mut buffer, body) {
-        Ok(()) => response
-            .insert_header((
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            ))
-            .body(buffer),
-        // Only a failing `Serialize` implementation gets here; ours do not fail.
-        Err(error) => {
-            tracing::error!(error = %error, "serialising a response body failed");
-            HttpResponse::InternalServerError().finish()
-        }
-    }
-}
-
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.parts().status
@@ -281,18 +267,6 @@ impl ResponseError for ApiError {
 mod tests {
     use super::*;
 
-    fn serialised(parts: &Parts, trace_id: &str) -> Vec<u8> {
-        serde_json::to_vec(&Envelope {
-            error: ErrorBody {
-                code: parts.code,
-                message: &parts.message,
-                data: EmptyOr(parts.data.as_ref()),
-                trace_id,
-            },
-        })
-        .unwrap_or_default()
-    }
-
     #[test]
     fn plain_rendering_is_what_the_serialiser_writes() {
         let trace_id = "0193a4d2-7c1e-7b3a-9f00-5e2d1c0b9a87";
@@ -308,7 +282,7 @@ mod tests {
             let parts = error.parts();
             for id in [trace_id, ""] {
                 let plain = parts.render_plain(id);
-                assert_eq!(plain, Some(serialised(&parts, id)), "{error:?}");
+                assert_eq!(plain, parts.serialise(id).ok(), "{error:?}");
             }
         }
     }

@@ -4,7 +4,7 @@
 use super::body;
 use super::caller::{Caller, bearer, client_ip};
 use super::dto::*;
-use super::error::ApiError;
+use super::error::{ApiError, JSON_CONTENT, NO_STORE};
 use super::jwt::AccessTokenKeys;
 use crate::access::user_access;
 use crate::domain::Permission;
@@ -19,13 +19,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use uuid::Uuid;
 
-fn no_store() -> (header::HeaderName, header::HeaderValue) {
-    (
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    )
-}
-
 fn issued(
     services: &Services,
     caller: Option<&Caller>,
@@ -37,7 +30,7 @@ fn issued(
     } else {
         HttpResponse::Ok()
     };
-    response.insert_header(no_store());
+    response.insert_header(NO_STORE);
     if created {
         response.insert_header((
             header::LOCATION,
@@ -94,7 +87,7 @@ pub async fn login(
         .ok_or_else(refused)?;
     let (token, expires_at) = keys.issue(user.id, project.id, Utc::now());
     Ok(HttpResponse::Ok()
-        .insert_header(no_store())
+        .insert_header(NO_STORE)
         .json(LoginResponse {
             token,
             token_type: "Bearer".into(),
@@ -458,11 +451,8 @@ pub async fn verify(
         .await?;
     services.last_used.record(verified.id, Utc::now());
     Ok(HttpResponse::Ok()
-        .insert_header(no_store())
-        .insert_header((
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("application/json"),
-        ))
+        .insert_header(NO_STORE)
+        .insert_header(JSON_CONTENT)
         .body(verify_answer(&verified)?))
 }
 
