@@ -5,10 +5,8 @@ use crate::audit::{self, AuditTarget};
 use crate::domain::{Actor, DisplayName, Email, Password};
 use crate::entities::user;
 use crate::error::{AppError, AuthFailure};
+use crate::passwords;
 use crate::tokens::VerificationCache;
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
@@ -65,7 +63,7 @@ impl Accounts {
     #[tracing::instrument(skip_all, fields(super_admin = new.is_super_admin))]
     pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User, AppError> {
         require_super_admin(actor)?;
-        let password_hash = hash_password(new.password).await?;
+        let password_hash = passwords::hash(new.password).await?;
         let now = Utc::now().naive_utc();
         let txn = self.db.begin().await?;
         let inserted = user::ActiveModel {
@@ -189,7 +187,7 @@ impl Accounts {
         let stored_hash = found
             .as_ref()
             .map_or_else(|| DUMMY_HASH.to_owned(), |u| u.password_hash.clone());
-        let password_ok = verify_password(password.to_owned(), stored_hash).await?;
+        let password_ok = passwords::verify(password.to_owned(), stored_hash).await?;
 
         let txn = self.db.begin().await?;
         let outcome = match found {
@@ -261,13 +259,13 @@ impl Accounts {
             .one(&self.db)
             .await?
             .ok_or(AppError::NotFound)?;
-        if !verify_password(current.to_owned(), existing.password_hash.clone()).await? {
+        if !passwords::verify(current.to_owned(), existing.password_hash.clone()).await? {
             return Err(AppError::invalid(
                 "current_password",
                 "The current password is not correct.",
             ));
         }
-        let hash = hash_password(new).await?;
+        let hash = passwords::hash(new).await?;
         let txn = self.db.begin().await?;
         let actor = Actor::user(crate::domain::UserActor {
             id: existing.id,
@@ -296,30 +294,3 @@ impl Accounts {
 
 /// A valid argon2id hash of a random string nobody knows, for timing-safe misses.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1Ff9gGN8MIRxVLl3AP1oqfuQmEHVNqCLbZJk4M7mKUc";
-
-pub async fn hash_password(password: Password) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.expose_secret().as_bytes())
-            .map(|hash| hash.to_string())
-            .map_err(|e| anyhow::anyhow!("hashing a password failed: {e}"))
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("password hashing task failed: {e}"))?
-    .map_err(AppError::from)
-}
-
-async fn verify_password(password: String, stored_hash: String) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&stored_hash)
-            .map_err(|e| anyhow::anyhow!("stored password hash is invalid: {e}"))?;
-        Ok::<bool, anyhow::Error>(
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok(),
-        )
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("password verification task failed: {e}"))?
-    .map_err(AppError::from)
-}

@@ -10,6 +10,7 @@ pub mod db;
 pub mod domain;
 pub mod entities;
 pub mod error;
+pub mod passwords;
 pub mod projects;
 pub mod sessions;
 pub mod startup;
