@@ -1,6 +1,6 @@
 //! Logging: structured `tracing` events to stderr, filtered by `LATCHKEY_LOG` (or `RUST_LOG`).
 //!
-//! Every request gets an id (tracing-actix-web's `RequestId`). While the request is served,
+//! Every request gets an id (a random UUID). While the request is served,
 //! the id is the task's `current_request_id()`: every log line written meanwhile carries it as
 //! `request_id=…`, and error bodies carry it as `trace_id`, so a client's error leads to its log
 //! lines. The per-request span (method, path, status) is at DEBUG level, like tower-http's: a
@@ -10,16 +10,16 @@
 //! Spans are created with `skip_all`, so secrets never become span fields.
 
 use actix_web::Error;
-use actix_web::HttpMessage;
-use actix_web::body::MessageBody;
 use actix_web::dev::{Service, Transform, forward_ready};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use std::fmt;
-use std::future::{Ready, ready};
+use std::future::{Future, Ready, ready};
 use std::io::IsTerminal;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 use tokio::task::futures::TaskLocalFuture;
-use tracing::{Event, Level, Span, Subscriber};
-use tracing_actix_web::{RequestId, RootSpanBuilder};
+use tracing::instrument::{Instrument, Instrumented};
+use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
@@ -53,77 +53,86 @@ pub fn current_request_id() -> Option<Uuid> {
     REQUEST_ID.try_with(|id| *id).ok().flatten()
 }
 
-/// Makes the request id that tracing-actix-web gave the request the task's
-/// `current_request_id()` while the request is served. Wrapped inside `TracingLogger`.
-/// A hand-written middleware rather than `from_fn`: it adds no allocation to a request.
-pub struct ScopeRequestId;
+/// Gives every request an id and makes it the task's `current_request_id()` while the request
+/// is served; opens the request span (method, path, request id, status) at DEBUG level (see
+/// the module documentation). Written by hand, as one middleware: it adds no allocation to a
+/// request, and a disabled span costs a branch.
+pub struct RequestContext;
 
-impl<S, B> Transform<S, ServiceRequest> for ScopeRequestId
+impl<S, B> Transform<S, ServiceRequest> for RequestContext
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
 {
     type Response = ServiceResponse<B>;
     type Error = Error;
-    type Transform = ScopeRequestIdService<S>;
+    type Transform = RequestContextService<S>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(ScopeRequestIdService { service }))
+        ready(Ok(RequestContextService { service }))
     }
 }
 
-pub struct ScopeRequestIdService<S> {
+pub struct RequestContextService<S> {
     service: S,
 }
 
-impl<S, B> Service<ServiceRequest> for ScopeRequestIdService<S>
+impl<S, B> Service<ServiceRequest> for RequestContextService<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
 {
     type Response = ServiceResponse<B>;
     type Error = Error;
-    type Future = TaskLocalFuture<Option<Uuid>, S::Future>;
+    type Future = ServeRequest<S::Future>;
 
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let request_id = request_id(&req);
-        REQUEST_ID.scope(request_id, self.service.call(req))
-    }
-}
-
-/// The id tracing-actix-web's `TracingLogger` gave the request.
-fn request_id(request: &ServiceRequest) -> Option<Uuid> {
-    request.extensions().get::<RequestId>().map(|id| **id)
-}
-
-/// The request span: method, path, request id and status, at DEBUG level (see the module
-/// documentation). Lighter than tracing-actix-web's default even when enabled: it does not
-/// parse forwarding headers and the user agent.
-pub struct RequestSpan;
-
-impl RootSpanBuilder for RequestSpan {
-    fn on_request_start(request: &ServiceRequest) -> Span {
-        let request_id = request_id(request);
-        tracing::debug_span!(
+        let request_id = Some(Uuid::new_v4());
+        let span = tracing::debug_span!(
             "request",
-            method = %request.method(),
-            path = %request.path(),
+            method = %req.method(),
+            path = %req.path(),
             request_id = request_id.map(tracing::field::display),
             status = tracing::field::Empty,
-        )
-    }
-
-    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
-        if span.is_disabled() {
-            return;
+        );
+        // The inner services' synchronous part runs in the span and with the id too.
+        let serving =
+            span.in_scope(|| REQUEST_ID.sync_scope(request_id, || self.service.call(req)));
+        ServeRequest {
+            inner: REQUEST_ID.scope(request_id, serving).instrument(span),
         }
-        let status = match outcome {
-            Ok(response) => response.status(),
-            Err(error) => error.as_response_error().status_code(),
-        };
-        span.record("status", status.as_u16());
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A request being served: polled in its span and with its id, and its status recorded
+    /// in the span when the span is enabled.
+    pub struct ServeRequest<F> {
+        #[pin]
+        inner: Instrumented<TaskLocalFuture<Option<Uuid>, F>>,
+    }
+}
+
+impl<F, B> Future for ServeRequest<F>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let outcome = ready!(this.inner.as_mut().poll(cx));
+        let span = this.inner.span();
+        if !span.is_disabled() {
+            let status = match &outcome {
+                Ok(response) => response.status(),
+                Err(error) => error.as_response_error().status_code(),
+            };
+            span.record("status", status.as_u16());
+        }
+        Poll::Ready(outcome)
     }
 }
 
@@ -252,6 +261,59 @@ mod tests {
         );
         assert!(lines[1].ends_with(" WARN outside any request"), "{text}");
         assert!(!lines[1].contains("request_id"), "{text}");
+    }
+
+    #[actix_web::test]
+    async fn every_request_gets_its_own_id_in_its_log_lines_and_span() {
+        use actix_web::{App, HttpResponse, test, web};
+        use tracing_subscriber::fmt::format::FmtSpan;
+
+        let out = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(EnvFilter::new("debug"))
+            .with_writer(out.clone())
+            .with_ansi(false)
+            .with_span_events(FmtSpan::CLOSE)
+            .event_format(LogLine)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let app = test::init_service(App::new().wrap(RequestContext).route(
+            "/teapot",
+            web::get().to(|| async {
+                tracing::info!("brewing");
+                HttpResponse::ImATeapot().body(
+                    current_request_id()
+                        .map(|id| id.to_string())
+                        .unwrap_or_default(),
+                )
+            }),
+        ))
+        .await;
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let response =
+                test::call_service(&app, test::TestRequest::get().uri("/teapot").to_request())
+                    .await;
+            assert_eq!(response.status().as_u16(), 418);
+            let body = test::read_body(response).await;
+            ids.push(Uuid::parse_str(std::str::from_utf8(&body).unwrap()).unwrap());
+        }
+        assert_ne!(ids[0], ids[1]);
+        assert_eq!(
+            current_request_id(),
+            None,
+            "the id does not outlive its request"
+        );
+        let text = out.text();
+        for id in ids {
+            assert!(text.contains(&format!("INFO request_id={id}: request{{method=GET path=/teapot request_id={id}}}: brewing")), "{text}");
+            assert!(
+                text.contains(&format!(
+                    "request{{method=GET path=/teapot request_id={id} status=418}}: close"
+                )),
+                "{text}"
+            );
+        }
     }
 
     #[test]
