@@ -4,7 +4,7 @@
 use super::body;
 use super::caller::{Caller, bearer, client_ip};
 use super::dto::*;
-use super::error::{ApiError, JSON_CONTENT, NO_STORE};
+use super::error::{ApiError, NO_STORE, json_answer};
 use super::jwt::AccessTokenKeys;
 use crate::access::user_access;
 use crate::domain::Permission;
@@ -14,6 +14,7 @@ use crate::tokens::{
     DurationInput, IssuedToken, ListQuery, NewToken, NewTokenInput, SortKey, SortOrder,
     StatusFilter, TokenChangesInput, VerifiedToken,
 };
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
@@ -450,10 +451,7 @@ pub async fn verify(
         .verify(&body.token, permission.as_ref())
         .await?;
     services.last_used.record(verified.id, Utc::now());
-    Ok(HttpResponse::Ok()
-        .insert_header(NO_STORE)
-        .insert_header(JSON_CONTENT)
-        .body(verify_answer(&verified)?))
+    Ok(json_answer(StatusCode::OK, verify_answer(&verified)?))
 }
 
 /// The JSON answer for a verified token, rendered once per cached entry (see

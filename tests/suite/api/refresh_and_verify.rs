@@ -53,6 +53,8 @@ backend_tests! {
         let ok = api.post("/verify", None, json!({ "token": issued.secret.expose_secret(), "permission": "article.create" })).await;
 
         assert_eq!(ok.status, 200, "{}", ok.body);
+        assert_eq!(ok.headers["cache-control"], "no-store");
+        assert_eq!(ok.headers["content-type"], "application/json");
         assert_eq!(ok.body["valid"], true);
         let token = &ok.body["token"];
         assert_eq!(token["id"], issued.token.id.to_string());
@@ -112,6 +114,7 @@ backend_tests! {
         for candidate in ["garbage", typo.as_str(), unknown.expose_secret(), revoked.secret.expose_secret(), expired.secret.expose_secret()] {
             let reply = api.post("/verify", None, json!({ "token": candidate })).await;
             reply.assert_error(401, "authentication_error");
+            assert_eq!((&reply.headers["cache-control"], &reply.headers["content-type"]), (&"no-store".parse().unwrap(), &"application/json".parse().unwrap()));
             answers.push((reply.body["error"]["message"].clone(), reply.body["error"]["data"].clone()));
         }
         answers.dedup();
