@@ -22,19 +22,19 @@ use tokio::sync::Semaphore;
 
 const SALT_LEN: usize = 16;
 
-static HASHING: LazyLock<Hashing> = LazyLock::new(|| {
-    let parallelism = std::thread::available_parallelism().map_or(2, usize::from);
-    Hashing {
-        permits: Semaphore::new(parallelism),
-        parallelism,
-        idle_areas: Mutex::new(Vec::new()),
-        areas_allocated: AtomicUsize::new(0),
-    }
+static HASHING: LazyLock<Hashing> = LazyLock::new(|| Hashing {
+    permits: Semaphore::new(parallelism()),
+    idle_areas: Mutex::new(Vec::new()),
+    areas_allocated: AtomicUsize::new(0),
 });
+
+/// How many hashes may run at once: one per core.
+fn parallelism() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}
 
 struct Hashing {
     permits: Semaphore,
-    parallelism: usize,
     /// Work areas not in use. A hash holds a permit for as long as it holds an area, so
     /// there are never more areas than permits.
     idle_areas: Mutex<Vec<Box<[Block]>>>,
@@ -149,16 +149,6 @@ fn matches(area: &mut [Block], password: &[u8], stored: &str) -> Result<bool, St
     Ok(bool::from(computed.ct_eq(expected.as_bytes())))
 }
 
-/// How many work areas exist (at most one per core), for diagnostics and tests.
-pub fn work_areas() -> usize {
-    HASHING.areas_allocated.load(Ordering::Relaxed)
-}
-
-/// How many hashes may run at once: one per core.
-pub fn parallelism() -> usize {
-    HASHING.parallelism
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,6 +229,10 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    fn work_areas() -> usize {
+        HASHING.areas_allocated.load(Ordering::Relaxed)
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -199,6 +199,7 @@ mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
     use tracing_subscriber::fmt::MakeWriter;
+    use tracing_subscriber::fmt::format::FmtSpan;
 
     #[derive(Clone, Default)]
     struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -232,10 +233,19 @@ mod tests {
     }
 
     fn subscriber(out: &Captured, filter: &str) -> impl Subscriber + Send + Sync {
+        subscriber_with_span_events(out, filter, FmtSpan::NONE)
+    }
+
+    fn subscriber_with_span_events(
+        out: &Captured,
+        filter: &str,
+        span_events: FmtSpan,
+    ) -> impl Subscriber + Send + Sync {
         tracing_subscriber::fmt()
             .with_env_filter(EnvFilter::new(filter))
             .with_writer(out.clone())
             .with_ansi(false)
+            .with_span_events(span_events)
             .event_format(LogLine)
             .finish()
     }
@@ -266,17 +276,13 @@ mod tests {
     #[actix_web::test]
     async fn every_request_gets_its_own_id_in_its_log_lines_and_span() {
         use actix_web::{App, HttpResponse, test, web};
-        use tracing_subscriber::fmt::format::FmtSpan;
 
         let out = Captured::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_env_filter(EnvFilter::new("debug"))
-            .with_writer(out.clone())
-            .with_ansi(false)
-            .with_span_events(FmtSpan::CLOSE)
-            .event_format(LogLine)
-            .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+        let _guard = tracing::subscriber::set_default(subscriber_with_span_events(
+            &out,
+            "debug",
+            FmtSpan::CLOSE,
+        ));
         let app = test::init_service(App::new().wrap(RequestContext).route(
             "/teapot",
             web::get().to(|| async {

@@ -18,7 +18,7 @@ use uuid::Uuid;
 /// Every API answer is `no-store`: some carry a secret, none is worth caching.
 pub(super) const NO_STORE: (HeaderName, HeaderValue) =
     (header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-pub(super) const JSON_CONTENT: (HeaderName, HeaderValue) = (
+const JSON_CONTENT: (HeaderName, HeaderValue) = (
     header::CONTENT_TYPE,
     HeaderValue::from_static("application/json"),
 );
