@@ -5,7 +5,7 @@
 //! the request carry too.
 
 use crate::error::{AppError, AuthFailure};
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
@@ -26,7 +26,7 @@ const JSON_CONTENT: (HeaderName, HeaderValue) = (
 /// A JSON answer with `no-store`, built without the response builder: its per-header
 /// conversions cost more than the rest of a verify answer or an error answer.
 pub(super) fn json_answer(status: StatusCode, body: impl MessageBody + 'static) -> HttpResponse {
-    let mut response = HttpResponse::with_body(status, body).map_into_boxed_body();
+    let mut response = HttpResponse::with_body(status, BoxBody::new(body));
     let headers = response.headers_mut();
     headers.insert(NO_STORE.0, NO_STORE.1);
     headers.insert(JSON_CONTENT.0, JSON_CONTENT.1);

@@ -70,7 +70,9 @@ impl TokenService {
         let digest = self.hasher.digest_bytes(presented.as_bytes());
         let facts = match self.cache.get(&digest) {
             Some(facts) => facts,
-            None => self.load_facts(digest).await?,
+            // Boxed: the lookup's future is large, and inline it would be moved on every
+            // check, hits included; a miss pays one allocation beside its database round trip.
+            None => Box::pin(self.load_facts(digest)).await?,
         };
         judge(facts, required)
     }
