@@ -215,9 +215,13 @@ pub async fn tokens_page(
         }
     };
     let pages = result.total.div_ceil(PAGE_SIZE).max(1);
-    let active = services.tokens.count_active(project.id).await?;
-    let cap = services.tokens.cap_for(&project);
-    let at_cap = cap.is_some_and(|cap| active >= u64::from(cap));
+    // Counting the live tokens costs a pass over the project's index entries: only a capped
+    // plan shows the usage.
+    let usage = match services.tokens.cap_for(&project) {
+        Some(cap) => Some((services.tokens.count_active(project.id).await?, cap)),
+        None => None,
+    };
+    let at_cap = usage.is_some_and(|(active, cap)| active >= u64::from(cap));
     let rows = result
         .items
         .iter()
@@ -269,7 +273,7 @@ pub async fn tokens_page(
         plan_gate: !abilities.self_service,
         can_create: abilities.can_create(),
         at_cap,
-        usage: cap.map(|cap| format!("{active} of {cap} tokens used")),
+        usage: usage.map(|(active, cap)| format!("{active} of {cap} tokens used")),
         new_path: paths::new_token(&project.slug),
         search,
         list_path,

@@ -1,5 +1,6 @@
 //! The `latchkey` binary: set-up commands and a server that starts with no configuration.
 
+use migration::{Migrator, MigratorTrait};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -206,7 +207,12 @@ fn migrate_applies_lists_and_rolls_back() {
     let dir = tempfile::tempdir().unwrap();
     let up = latchkey(dir.path()).arg("migrate").output().unwrap();
     assert!(up.status.success(), "{}", text(&up.stderr));
-    assert!(text(&up.stdout).contains("Applied 9 migration(s)"));
+    let all = Migrator::migrations().len();
+    assert!(
+        text(&up.stdout).contains(&format!("Applied {all} migration(s)")),
+        "{}",
+        text(&up.stdout)
+    );
     let down = latchkey(dir.path())
         .args(["migrate", "down", "--steps", "2"])
         .output()
@@ -219,7 +225,7 @@ fn migrate_applies_lists_and_rolls_back() {
             .unwrap()
             .stdout,
     );
-    assert_eq!(status.matches("applied").count(), 7, "{status}");
+    assert_eq!(status.matches("applied").count(), all - 2, "{status}");
     assert_eq!(status.matches("pending").count(), 2, "{status}");
 }
 
