@@ -11,8 +11,8 @@
 # the bare server, and reports medians: on a small shared machine the available CPU drifts
 # between runs, and a throughput ratio to a neighbouring bare run is steadier than a single
 # figure. Tail latency is compared with the median p99 of every bare run instead: the bare
-# server's p99 is bimodal here (about 0.7 ms or 7.8 ms between identical
-# runs), so one neighbouring run is a coin toss, not a reference.
+# server's p99 is bimodal here (about 0.7 ms or 7.8 ms between identical runs), so one
+# neighbouring run is a coin toss, not a reference.
 #
 #   bash bench/verify.sh
 #   DURATION=5s TOKENS=2000 MEMORY_TOKENS=0 bash bench/verify.sh     # a quick run

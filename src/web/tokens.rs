@@ -215,8 +215,8 @@ pub async fn tokens_page(
         }
     };
     let pages = result.total.div_ceil(PAGE_SIZE).max(1);
-    // Counting the live tokens costs a pass over the project's index entries: only a capped
-    // plan shows the usage.
+    // Counting the tokens that count against a cap (neither revoked nor expired) is a pass
+    // over the project's index entries: only a capped plan shows the usage.
     let usage = match services.tokens.cap_for(&project) {
         Some(cap) => Some((services.tokens.count_active(project.id).await?, cap)),
         None => None,
