@@ -78,6 +78,11 @@ impl Application {
     /// Connects, migrates and binds. With a bind port of 0 the OS picks one (tests).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let services = Services::connect_and_migrate(&settings).await?;
+        Self::build_with(settings, services).await
+    }
+
+    /// Binds and serves over services built elsewhere (on a migrated database).
+    pub async fn build_with(settings: Settings, services: Services) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();

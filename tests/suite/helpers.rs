@@ -11,8 +11,11 @@ use latchkey::error::AppError;
 use latchkey::projects::{NewProject, Project};
 use latchkey::startup::Services;
 use latchkey::tokens::{DurationInput, IssuedToken, NewToken, NewTokenInput};
+use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tempfile::TempDir;
 use uuid::Uuid;
 
@@ -58,9 +61,23 @@ pub enum Backend {
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// Counts the statements issued while an HTTP request is being served (background tasks run
+/// outside any request and are not counted).
+#[derive(Clone, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    pub fn count(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
 pub struct TestApp {
     pub services: Services,
     pub settings: Settings,
+    pub backend: Backend,
+    /// Every statement issued on behalf of a request to a server over `services`.
+    pub statements: StatementCounter,
     /// The SQLite file, for tests that read the raw bytes.
     pub sqlite_file: Option<PathBuf>,
     pub dir: TempDir,
@@ -85,12 +102,24 @@ impl TestApp {
             ),
         };
         let settings = settings_for(&dir, database_url);
-        let services = Services::connect_and_migrate(&settings)
-            .await
-            .expect("connect and migrate");
+        let mut db =
+            latchkey::db::connect(&settings.database_url, settings.database_max_connections)
+                .await
+                .expect("connect");
+        let statements = StatementCounter::default();
+        let counter = statements.0.clone();
+        db.set_metric_callback(move |_| {
+            if latchkey::telemetry::current_request_id().is_some() {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        Migrator::up(&db, None).await.expect("migrate");
+        let services = Services::new(db, &settings);
         Some(TestApp {
             services,
             settings,
+            backend,
+            statements,
             sqlite_file,
             dir,
         })

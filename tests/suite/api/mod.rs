@@ -66,7 +66,9 @@ impl Reply {
 impl ApiServer {
     pub async fn start(mut app: TestApp) -> ApiServer {
         app.settings.last_used_flush_seconds = 1;
-        let application = Application::build(app.settings.clone()).await.unwrap();
+        let application = Application::build_with(app.settings.clone(), app.services.clone())
+            .await
+            .unwrap();
         let base = format!("http://127.0.0.1:{}/api/v1", application.port());
         let services = application.services().clone();
         // One process, one verification cache: assertions go through the server's services.

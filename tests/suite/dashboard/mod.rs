@@ -150,7 +150,9 @@ impl Dashboard {
     }
 
     pub async fn start_with(mut app: TestApp) -> Dashboard {
-        let application = Application::build(app.settings.clone()).await.unwrap();
+        let application = Application::build_with(app.settings.clone(), app.services.clone())
+            .await
+            .unwrap();
         // One process, one verification cache: assertions go through the server's services.
         app.services = application.services().clone();
         let base = format!("http://127.0.0.1:{}", application.port());
