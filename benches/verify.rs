@@ -10,7 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use latchkey::config::{FileSettings, Settings};
 use latchkey::domain::{Actor, Permission, Plan, ProjectName, ProjectSlug};
 use latchkey::projects::NewProject;
-use latchkey::startup::Services;
+use latchkey::services::Services;
 use latchkey::tokens::{DurationInput, NewToken, NewTokenInput, TokenHasher, TokenSecret, format};
 use std::hint::black_box;
 

@@ -11,7 +11,7 @@ use latchkey::domain::{
     ProjectSlug,
 };
 use latchkey::projects::NewProject;
-use latchkey::startup::Services;
+use latchkey::services::Services;
 use latchkey::tokens::{DurationInput, NewToken, NewTokenInput};
 use std::path::PathBuf;
 use std::time::Instant;

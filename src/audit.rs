@@ -3,10 +3,11 @@
 
 use crate::domain::Actor;
 use crate::entities::audit_event;
+use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -38,7 +39,8 @@ pub async fn record(
     target: AuditTarget,
     details: Value,
 ) -> Result<(), DbErr> {
-    audit_event::ActiveModel {
+    // Without reading the row back: MySQL has no `RETURNING`, and nothing here needs it.
+    let entry = audit_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         project_id: Set(project_id),
         actor_kind: Set(actor.kind_str().to_owned()),
@@ -51,9 +53,10 @@ pub async fn record(
         details: Set(details.to_string()),
         client_ip: Set(actor.client_ip.clone()),
         created_at: Set(Utc::now().naive_utc()),
-    }
-    .insert(conn)
-    .await?;
+    };
+    audit_event::Entity::insert(entry)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 
@@ -114,7 +117,7 @@ impl AuditLog {
         project_id: Uuid,
         limit: u64,
         offset: u64,
-    ) -> Result<Vec<AuditEntry>, DbErr> {
+    ) -> Result<Vec<AuditEntry>, AppError> {
         Ok(audit_event::Entity::find()
             .filter(audit_event::Column::ProjectId.eq(project_id))
             .order_by_desc(audit_event::Column::CreatedAt)
@@ -128,15 +131,15 @@ impl AuditLog {
             .collect())
     }
 
-    pub async fn count_for_project(&self, project_id: Uuid) -> Result<u64, DbErr> {
-        audit_event::Entity::find()
+    pub async fn count_for_project(&self, project_id: Uuid) -> Result<u64, AppError> {
+        Ok(audit_event::Entity::find()
             .filter(audit_event::Column::ProjectId.eq(project_id))
             .count(&self.db)
-            .await
+            .await?)
     }
 
     /// Entries that belong to no project (users, sign-ins), newest first.
-    pub async fn instance_wide(&self, limit: u64) -> Result<Vec<AuditEntry>, DbErr> {
+    pub async fn instance_wide(&self, limit: u64) -> Result<Vec<AuditEntry>, AppError> {
         Ok(audit_event::Entity::find()
             .filter(audit_event::Column::ProjectId.is_null())
             .order_by_desc(audit_event::Column::CreatedAt)

@@ -6,7 +6,7 @@ use crate::db;
 use crate::domain::{Actor, DisplayName, Email, Password, Plan, ProjectName, ProjectSlug};
 use crate::error::AppError;
 use crate::projects::NewProject;
-use crate::startup::Services;
+use crate::services::Services;
 use anyhow::{Context, bail};
 use migration::{Migrator, MigratorTrait};
 use std::io::{BufRead, IsTerminal};

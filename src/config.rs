@@ -1,7 +1,6 @@
 //! Typed settings: defaults, then an optional TOML file, then `LATCHKEY_*` variables.
 
 use hmac::{Hmac, KeyInit, Mac};
-use rand::TryRng;
 use serde::Deserialize;
 use sha2::Sha256;
 use std::fmt;
@@ -228,9 +227,7 @@ impl SecretKey {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(file_error)?;
         }
-        let mut bytes = [0u8; 32];
-        rand::rngs::SysRng
-            .try_fill_bytes(&mut bytes)
+        let bytes = crate::random::bytes::<32>()
             .map_err(|e| file_error(std::io::Error::other(e.to_string())))?;
         let encoded = hex::encode(bytes);
 

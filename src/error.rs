@@ -2,6 +2,7 @@
 //! terms; the dashboard and the JSON API each map them once to their own face.
 
 use crate::domain::{FieldErrors, Plan};
+use crate::random::RandomUnavailable;
 use crate::tokens::VerifyError;
 use sea_orm::{DbErr, RuntimeErr};
 
@@ -89,6 +90,12 @@ impl AppError {
 
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::Validation(FieldErrors::single(field, message))
+    }
+}
+
+impl From<RandomUnavailable> for AppError {
+    fn from(error: RandomUnavailable) -> Self {
+        Self::Unexpected(anyhow::Error::new(error))
     }
 }
 

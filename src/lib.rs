@@ -1,17 +1,18 @@
 //! Latchkey: a self-hosted API token manager.
 
-pub mod access;
 pub mod accounts;
 pub mod api;
 pub mod audit;
+pub mod authority;
 pub mod commands;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod entities;
 pub mod error;
-pub mod passwords;
 pub mod projects;
+pub mod random;
+pub mod services;
 pub mod sessions;
 pub mod startup;
 pub mod telemetry;

@@ -3,10 +3,9 @@
 
 use super::error::ApiError;
 use super::jwt::AccessTokenKeys;
-use crate::access::user_access;
-use crate::domain::{Actor, UserActor};
+use crate::domain::Actor;
 use crate::error::{AppError, AuthFailure};
-use crate::startup::Services;
+use crate::services::Services;
 use actix_web::dev::Payload;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponseBuilder, web};
@@ -65,7 +64,7 @@ async fn authenticate(
     if credential.starts_with(crate::tokens::format::TOKEN_PREFIX) {
         let verified = services.tokens.verify(credential, None).await?;
         return Ok(Caller {
-            actor: Actor::token(verified.actor()).with_client_ip(client_ip),
+            actor: verified.as_caller().with_client_ip(client_ip),
             project_id: verified.project_id,
             token_id: Some(verified.id),
             expires_at: verified.expires_at,
@@ -82,17 +81,16 @@ async fn authenticate(
         Err(other) => return Err(other.into()),
     };
     // The role is read now, not at login: a demotion or removal takes effect at once.
-    user_access(&services.db, user.id, claims.prj)
-        .await
-        .map_err(AppError::from)?
+    let access = services
+        .projects
+        .access_of(user.id, claims.prj)
+        .await?
         .ok_or(ApiError::unauthenticated(AuthFailure::Revoked))?;
     Ok(Caller {
-        actor: Actor::user(UserActor {
-            id: user.id,
-            email: user.email,
-            is_super_admin: user.is_super_admin,
-        })
-        .with_client_ip(client_ip),
+        actor: user
+            .actor()
+            .with_client_ip(client_ip)
+            .with_access(claims.prj, Some(access)),
         project_id: claims.prj,
         token_id: None,
         expires_at: claims.expires_at(),

@@ -6,13 +6,12 @@ use super::caller::{Caller, bearer, client_ip};
 use super::dto::*;
 use super::error::{ApiError, NO_STORE, json_answer};
 use super::jwt::AccessTokenKeys;
-use crate::access::user_access;
 use crate::domain::Permission;
 use crate::error::{AppError, AuthFailure};
-use crate::startup::Services;
+use crate::services::Services;
 use crate::tokens::{
-    DurationInput, IssuedToken, ListQuery, NewToken, NewTokenInput, SortKey, SortOrder,
-    StatusFilter, TokenChangesInput, VerifiedToken,
+    DurationInput, IssuedToken, ListQuery, MAX_PAGE, MAX_PER_PAGE, NewToken, NewTokenInput,
+    SortKey, SortOrder, StatusFilter, TokenChangesInput, VerifiedToken,
 };
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
@@ -82,9 +81,10 @@ pub async fn login(
         .find_by_slug(body.project.trim())
         .await?
         .ok_or_else(refused)?;
-    user_access(&services.db, user.id, project.id)
-        .await
-        .map_err(AppError::from)?
+    services
+        .projects
+        .access_of(user.id, project.id)
+        .await?
         .ok_or_else(refused)?;
     let (token, expires_at) = keys.issue(user.id, project.id, Utc::now());
     Ok(HttpResponse::Ok()
@@ -99,17 +99,17 @@ pub async fn login(
 fn list_query(params: ListParams) -> Result<ListQuery, ApiError> {
     let mut errors = crate::domain::FieldErrors::new();
     let per_page = params.per_page.unwrap_or(50);
-    if !(1..=100).contains(&per_page) {
-        errors.add("per_page", "per_page must be between 1 and 100.");
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        errors.add(
+            "per_page",
+            format!("per_page must be between 1 and {MAX_PER_PAGE}."),
+        );
     }
     if params
         .page
-        .is_some_and(|page| !(1..=crate::tokens::MAX_PAGE).contains(&page))
+        .is_some_and(|page| !(1..=MAX_PAGE).contains(&page))
     {
-        errors.add(
-            "page",
-            format!("page must be between 1 and {}.", crate::tokens::MAX_PAGE),
-        );
+        errors.add("page", format!("page must be between 1 and {MAX_PAGE}."));
     }
     let kind = params
         .kind
@@ -120,58 +120,27 @@ fn list_query(params: ListParams) -> Result<ListQuery, ApiError> {
         .as_deref()
         .and_then(|raw| errors.take("type", crate::domain::TokenType::parse(raw)));
     let status = match params.status.as_deref() {
-        None => StatusFilter::Live,
-        Some("active") => StatusFilter::Active,
-        Some("expired") => StatusFilter::Expired,
-        Some("revoked") => StatusFilter::Revoked,
-        Some(other) => {
-            errors.add(
-                "status",
-                format!("Unknown status '{other}': use active, expired or revoked."),
-            );
-            StatusFilter::Live
-        }
+        None => Some(StatusFilter::Live),
+        Some(raw) => errors.take("status", StatusFilter::parse(raw)),
     };
     let sort = match params.sort.as_deref() {
-        None | Some("created") => SortKey::Created,
-        Some("name") => SortKey::Name,
-        Some("last_used") => SortKey::LastUsed,
-        Some(other) => {
-            errors.add(
-                "sort",
-                format!("Unknown sort '{other}': use name, created or last_used."),
-            );
-            SortKey::Created
-        }
+        None => Some(SortKey::Created),
+        Some(raw) => errors.take("sort", SortKey::parse(raw)),
     };
     let order = match params.order.as_deref() {
-        None => {
-            if sort == SortKey::Name {
-                SortOrder::Asc
-            } else {
-                SortOrder::Desc
-            }
-        }
-        Some("asc") => SortOrder::Asc,
-        Some("desc") => SortOrder::Desc,
-        Some(other) => {
-            errors.add(
-                "order",
-                format!("Unknown order '{other}': use asc or desc."),
-            );
-            SortOrder::Desc
-        }
+        None => sort.map(SortKey::default_order),
+        Some(raw) => errors.take("order", SortOrder::parse(raw)),
     };
     errors.into_result().map_err(AppError::Validation)?;
     Ok(ListQuery {
         page: params.page.unwrap_or(1),
         per_page,
-        sort,
-        order,
+        sort: sort.unwrap_or_default(),
+        order: order.unwrap_or_default(),
         search: params.search,
         kind,
         token_type,
-        status,
+        status: status.unwrap_or_default(),
     })
 }
 

@@ -1,5 +1,6 @@
 //! Who performs an operation: recorded in the audit trail and used for authorization.
 
+use super::access::ProjectAccess;
 use super::permission::PermissionSet;
 use super::token_attributes::TokenKind;
 use uuid::Uuid;
@@ -9,6 +10,17 @@ pub struct Actor {
     pub kind: ActorKind,
     /// The client address, for the audit trail.
     pub client_ip: Option<String>,
+    /// The standing in one project of the person this actor acts as, when the face that
+    /// authenticated it has already read it (the dashboard's project page, a verified personal
+    /// token): services use it instead of reading it again.
+    pub access: Option<KnownAccess>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownAccess {
+    pub project_id: Uuid,
+    /// `None`: the person has no access there (a departed or disabled owner).
+    pub access: Option<ProjectAccess>,
 }
 
 #[derive(Debug, Clone)]
@@ -25,6 +37,8 @@ pub enum ActorKind {
 pub struct UserActor {
     pub id: Uuid,
     pub email: String,
+    /// Shown as the creator of what this user creates.
+    pub display_name: String,
     pub is_super_admin: bool,
 }
 
@@ -44,6 +58,7 @@ impl Actor {
         Self {
             kind: ActorKind::System,
             client_ip: None,
+            access: None,
         }
     }
 
@@ -51,6 +66,7 @@ impl Actor {
         Self {
             kind: ActorKind::User(user),
             client_ip: None,
+            access: None,
         }
     }
 
@@ -58,12 +74,26 @@ impl Actor {
         Self {
             kind: ActorKind::Token(token),
             client_ip: None,
+            access: None,
         }
     }
 
     pub fn with_client_ip(mut self, ip: Option<String>) -> Self {
         self.client_ip = ip;
         self
+    }
+
+    /// Records the access already read for `project_id` (see `access`).
+    pub fn with_access(mut self, project_id: Uuid, access: Option<ProjectAccess>) -> Self {
+        self.access = Some(KnownAccess { project_id, access });
+        self
+    }
+
+    /// The access read for `project_id` by the face, if it read one.
+    pub fn known_access(&self, project_id: Uuid) -> Option<Option<ProjectAccess>> {
+        self.access
+            .filter(|known| known.project_id == project_id)
+            .map(|known| known.access)
     }
 
     pub fn kind_str(&self) -> &'static str {

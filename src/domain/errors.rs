@@ -37,6 +37,15 @@ impl FieldErrors {
         }
     }
 
+    /// Adds every error of `other`.
+    pub fn merge(&mut self, other: FieldErrors) {
+        for (field, messages) in other.fields() {
+            for message in messages {
+                self.add(field, message.clone());
+            }
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -1,6 +1,7 @@
 //! Value types of the product. No sea-orm and no actix here: everything parses from plain
 //! strings and numbers into types that cannot hold an invalid value.
 
+mod access;
 mod actor;
 mod duration;
 mod errors;
@@ -10,7 +11,8 @@ mod plan;
 mod role;
 mod token_attributes;
 
-pub use actor::{Actor, ActorKind, TokenActor, UserActor};
+pub use access::{ManageScope, ProjectAccess};
+pub use actor::{Actor, ActorKind, KnownAccess, TokenActor, UserActor};
 pub use duration::{DurationChoice, TokenDuration};
 pub use errors::FieldErrors;
 pub use identity::{DisplayName, Email, Password, ProjectName, ProjectSlug};

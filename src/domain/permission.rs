@@ -254,6 +254,15 @@ pub enum Grant {
 }
 
 impl Grant {
+    /// Whether the grant covers `permission` (on a content type that exists).
+    pub fn allows(&self, permission: &Permission) -> bool {
+        match self {
+            Grant::All => true,
+            Grant::ReadOnly => permission.action.is_read(),
+            Grant::Exactly(explicit) => explicit.contains(permission),
+        }
+    }
+
     /// Expands the grant against the content types that exist in the project. Explicit
     /// permissions on content types that no longer exist grant nothing.
     pub fn resolve<'a>(

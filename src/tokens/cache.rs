@@ -10,14 +10,13 @@
 //! Entries also live at most `ttl` (one second by default), which bounds how long another
 //! instance's change can go unseen here, and a read racing a change.
 
-use crate::domain::{PermissionSet, TokenKind, TokenType};
+use super::known_digests::KnownDigests;
+use crate::domain::{PermissionSet, ProjectAccess, TokenKind, TokenType};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use moka::sync::Cache;
-use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -44,7 +43,7 @@ impl Hasher for DigestHasher {
     fn write_usize(&mut self, _length: usize) {}
 }
 
-type ByDigest = BuildHasherDefault<DigestHasher>;
+pub(super) type ByDigest = BuildHasherDefault<DigestHasher>;
 
 const POSITIVE_CAPACITY: u64 = 100_000;
 const NEGATIVE_CAPACITY: u64 = 100_000;
@@ -66,6 +65,8 @@ pub struct TokenFacts {
     pub revoked: bool,
     /// A personal token whose owner is disabled or no longer in the project.
     pub owner_inactive: bool,
+    /// A personal token's owner's access in the project, as read with these facts.
+    pub owner_access: Option<ProjectAccess>,
     /// The verify endpoint's answer for these facts, rendered on first use: every later hit
     /// answers with a reference-counted copy instead of serialising anew. Facts never change
     /// in place (a change replaces the entry), so the answer cannot go stale.
@@ -77,16 +78,6 @@ pub struct VerificationCache {
     positive: Cache<Digest, Arc<TokenFacts>, ByDigest>,
     negative: Cache<Digest, (), ByDigest>,
     known: Arc<KnownDigests>,
-}
-
-/// Every digest stored in the database, once loaded: a digest outside it is unknown without
-/// a query, so even an endless stream of distinct made-up tokens never reaches the database.
-/// This process adds its own new secrets before acknowledging them; a sync every second adds
-/// other instances' (see `TokenService::sync_known_digests`).
-#[derive(Default)]
-struct KnownDigests {
-    loaded: AtomicBool,
-    digests: RwLock<HashSet<Digest, ByDigest>>,
 }
 
 impl VerificationCache {
@@ -107,31 +98,19 @@ impl VerificationCache {
 
     /// `Some(false)` when the digest is certainly not stored; `None` before the set is loaded.
     pub(super) fn is_stored(&self, digest: &Digest) -> Option<bool> {
-        if !self.known.loaded.load(Ordering::Acquire) {
-            return None;
-        }
-        let digests = self.known.digests.read().unwrap_or_else(|p| p.into_inner());
-        Some(digests.contains(digest))
+        self.known.contains(digest)
     }
 
     /// Adds stored digests (hex); `complete` marks the set as holding every stored digest.
     pub(super) fn add_stored<'a>(&self, hashes: impl IntoIterator<Item = &'a str>, complete: bool) {
-        let mut digests = self
-            .known
-            .digests
-            .write()
-            .unwrap_or_else(|p| p.into_inner());
-        for hash in hashes {
+        let digests = hashes.into_iter().filter_map(|hash| {
             let mut digest = [0u8; 32];
-            if hex::decode_to_slice(hash, &mut digest).is_ok() {
-                digests.insert(digest);
-                // A digest that was unknown a moment ago may be a brand-new token.
-                self.negative.invalidate(&digest);
-            }
-        }
-        if complete {
-            self.known.loaded.store(true, Ordering::Release);
-        }
+            hex::decode_to_slice(hash, &mut digest).ok()?;
+            // A digest that was unknown a moment ago may be a brand-new token.
+            self.negative.invalidate(&digest);
+            Some(digest)
+        });
+        self.known.extend(digests, complete);
     }
 
     pub(super) fn get(&self, digest: &Digest) -> Option<Arc<TokenFacts>> {

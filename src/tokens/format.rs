@@ -2,8 +2,8 @@
 //! CRC32 of those 43 characters. The checksum lets a malformed or mistyped token be refused
 //! without touching the database and lets secret scanners recognise leaked tokens.
 
+use crate::random::RandomUnavailable;
 use crc32fast::Hasher as Crc32;
-use rand::TryRng;
 use std::fmt;
 
 pub const TOKEN_PREFIX: &str = "lk_";
@@ -35,10 +35,8 @@ pub enum MalformedToken {
 
 impl TokenSecret {
     /// A new token from the operating system's CSPRNG.
-    pub fn generate() -> Result<Self, rand::rngs::SysError> {
-        let mut bytes = [0u8; SECRET_BYTES];
-        rand::rngs::SysRng.try_fill_bytes(&mut bytes)?;
-        Ok(Self::from_bytes(&bytes))
+    pub fn generate() -> Result<Self, RandomUnavailable> {
+        Ok(Self::from_bytes(&crate::random::bytes::<SECRET_BYTES>()?))
     }
 
     /// The token whose random part is `bytes`. Deterministic: used by `generate` and by tests.

@@ -14,15 +14,20 @@ use uuid::Uuid;
 /// At most this many tokens go into one statement; more wait for the next flush.
 const MAX_BATCH: usize = 1_000;
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct LastUsedRecorder {
+    db: DatabaseConnection,
     pending: Arc<Mutex<HashMap<Uuid, DateTime<Utc>>>>,
     statements: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl LastUsedRecorder {
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            pending: Arc::default(),
+            statements: Arc::default(),
+        }
     }
 
     /// Notes a successful use. Cheap: a map insert under a short lock.
@@ -40,7 +45,7 @@ impl LastUsedRecorder {
     }
 
     /// Writes what is pending as one `UPDATE … SET last_used_at = CASE id … END`.
-    pub async fn flush(&self, db: &DatabaseConnection) -> Result<usize, DbErr> {
+    pub async fn flush(&self) -> Result<usize, DbErr> {
         let batch: Vec<(Uuid, DateTime<Utc>)> = {
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
             let keys: Vec<Uuid> = pending.keys().take(MAX_BATCH).copied().collect();
@@ -59,7 +64,7 @@ impl LastUsedRecorder {
         let result = api_token::Entity::update_many()
             .col_expr(api_token::Column::LastUsedAt, case.into())
             .filter(api_token::Column::Id.is_in(batch.iter().map(|(id, _)| *id)))
-            .exec(db)
+            .exec(&self.db)
             .await;
         self.statements
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -75,14 +80,14 @@ impl LastUsedRecorder {
     }
 
     /// Flushes every `interval` until the process ends.
-    pub fn spawn_flusher(&self, db: DatabaseConnection, interval: Duration) {
+    pub fn spawn_flusher(&self, interval: Duration) {
         let recorder = self.clone();
         tokio::spawn(async move {
             let mut ticker = tokio::time::interval(interval);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticker.tick().await;
-                if let Err(error) = recorder.flush(&db).await {
+                if let Err(error) = recorder.flush().await {
                     tracing::warn!(error = %error, "flushing last-used times failed; will retry");
                 }
             }

@@ -1,13 +1,22 @@
 //! The token engine: format, hashing, management operations and verification. No HTTP here;
-//! the dashboard and the JSON API both call these functions.
+//! the dashboard, the JSON API and the command line all call these functions.
+//!
+//! - `service`: `TokenService` and its reads; `issue` and `change`: its writes;
+//! - `query`: list queries and their SQL; `store`: row-level statements; `view`: what callers see;
+//! - `verify`, `cache`, `known_digests`, `last_used`: the verification hot path;
+//! - `format`, `hashing`, `input`: secrets and raw input.
 
-mod authority;
 mod cache;
+mod change;
 pub mod format;
 pub mod hashing;
 mod input;
+mod issue;
+mod known_digests;
 mod last_used;
+mod query;
 mod service;
+mod store;
 mod verify;
 mod view;
 
@@ -15,9 +24,9 @@ pub use cache::{TokenFacts, VerificationCache};
 pub use format::{MalformedToken, TokenSecret};
 pub use hashing::TokenHasher;
 pub use input::{DurationInput, NewToken, NewTokenInput, TokenChanges, TokenChangesInput};
+pub use known_digests::DigestSync;
 pub use last_used::LastUsedRecorder;
-pub use service::{
-    IssuedToken, ListQuery, MAX_PAGE, SortKey, SortOrder, StatusFilter, TokenPage, TokenService,
-};
-pub use verify::{VerifiedToken, VerifyError};
+pub use query::{ListQuery, MAX_PAGE, MAX_PER_PAGE, SortKey, SortOrder, StatusFilter};
+pub use service::{IssuedToken, RevokedToken, TokenPage, TokenService};
+pub use verify::{VerifiedToken, Verifier, VerifyError};
 pub use view::{EXPIRING_SOON_DAYS, PersonRef, TokenStatus, TokenView};

@@ -2,15 +2,16 @@
 //! call and every protected service goes through. Checksum first, so garbage never reaches
 //! the database; then the HMAC digest, answered from the cache or by one indexed lookup.
 
-use super::cache::{Digest, TokenFacts};
+use super::cache::{Digest, TokenFacts, VerificationCache};
 use super::format::{self, MalformedToken};
-use super::service::{TokenService, explicit_permissions, grant_for, parse_type, uids};
-use crate::access::user_access;
-use crate::domain::{Permission, PermissionSet, TokenActor, TokenKind, TokenType};
+use super::hashing::TokenHasher;
+use super::store::{explicit_permissions_of, grant_for, uids};
+use crate::authority::access_of;
+use crate::domain::{Permission, TokenActor, TokenKind, TokenType};
 use crate::entities::{api_token, project};
 use crate::projects::load_content_types;
 use chrono::Utc;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
@@ -38,6 +39,16 @@ impl VerifiedToken {
             permissions: self.permissions.clone(),
         }
     }
+
+    /// The token as the actor of a service call, with its owner's access in its project
+    /// as read with these facts (so the services need not read it again).
+    pub fn as_caller(&self) -> crate::domain::Actor {
+        let actor = crate::domain::Actor::token(self.actor());
+        match self.kind {
+            TokenKind::Personal => actor.with_access(self.project_id, self.owner_access),
+            TokenKind::Service => actor,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +70,23 @@ pub enum VerifyError {
     Backend(#[from] DbErr),
 }
 
-impl TokenService {
+/// Answers verifications: the hasher, the cache and, on a miss, the database.
+#[derive(Clone)]
+pub struct Verifier {
+    db: DatabaseConnection,
+    hasher: TokenHasher,
+    cache: VerificationCache,
+}
+
+impl Verifier {
+    pub(super) fn new(
+        db: DatabaseConnection,
+        hasher: TokenHasher,
+        cache: VerificationCache,
+    ) -> Self {
+        Self { db, hasher, cache }
+    }
+
     pub async fn verify(
         &self,
         presented: &str,
@@ -94,30 +121,20 @@ impl TokenService {
             self.cache.remember_unknown(digest);
             return Err(VerifyError::Unknown);
         };
-        let token_type = parse_type(&token).map_err(|_| VerifyError::Unknown)?;
+        let token_type = TokenType::parse(&token.token_type).map_err(|_| VerifyError::Unknown)?;
         let kind = TokenKind::parse(&token.kind).map_err(|_| VerifyError::Unknown)?;
         let content_types = load_content_types(&self.db, project.id).await?;
-        let explicit = if token_type == TokenType::Custom {
-            explicit_permissions(&self.db, &[token.id])
-                .await?
-                .remove(&token.id)
-                .unwrap_or_default()
-        } else {
-            PermissionSet::new()
-        };
+        let explicit = explicit_permissions_of(&self.db, &token, token_type).await?;
         let mut permissions = grant_for(token_type, &explicit).resolve(uids(&content_types));
-        let mut owner_inactive = false;
+        let mut owner_access = None;
         if kind == TokenKind::Personal {
-            let access = match token.owner_id {
-                Some(owner) => user_access(&self.db, owner, project.id).await?,
+            owner_access = match token.owner_id {
+                Some(owner) => access_of(&self.db, owner, project.id).await?,
                 None => None,
             };
-            match access {
-                Some(access) => {
-                    permissions =
-                        permissions.intersection(&access.grant().resolve(uids(&content_types)))
-                }
-                None => owner_inactive = true,
+            if let Some(access) = owner_access {
+                permissions =
+                    permissions.intersection(&access.grant().resolve(uids(&content_types)));
             }
         }
         let facts = Arc::new(TokenFacts {
@@ -131,7 +148,8 @@ impl TokenService {
             permissions,
             expires_at: token.expires_at.map(|t| t.and_utc()),
             revoked: token.revoked_at.is_some(),
-            owner_inactive,
+            owner_inactive: kind == TokenKind::Personal && owner_access.is_none(),
+            owner_access,
             rendered_answer: OnceLock::new(),
         });
         self.cache.insert(digest, facts.clone());

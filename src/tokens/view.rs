@@ -1,7 +1,18 @@
-//! A token as callers see it: everything but the secret.
+//! A token as callers see it (everything but the secret), and its assembly from rows: the
+//! names it shows and the permissions its grant resolves to, each read once per batch.
 
+use super::store::{self, duration_of, grant_for, kind_of, type_of, uids};
 use crate::domain::{PermissionSet, TokenDuration, TokenKind, TokenType};
+use crate::entities::{api_token, user};
+use crate::error::AppError;
+use crate::projects::{ContentType, load_content_types};
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult,
+    QuerySelect, QueryTrait,
+};
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// Tokens expiring within this many days are flagged "expiring soon".
@@ -65,4 +76,203 @@ impl TokenView {
             _ => TokenStatus::Active,
         }
     }
+}
+
+/// A token row with the names its view shows: the owner, and the user or token that made it.
+pub(super) struct Named {
+    pub token: api_token::Model,
+    pub owner: Option<String>,
+    pub creator: Option<String>,
+    pub creator_token: Option<String>,
+}
+
+impl FromQueryResult for Named {
+    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            token: api_token::Model::from_query_result(row, prefix)?,
+            owner: row.try_get(prefix, "owner_name")?,
+            creator: row.try_get(prefix, "creator_name")?,
+            creator_token: row.try_get(prefix, "creator_token_name")?,
+        })
+    }
+}
+
+/// One token with its names, in one statement (the names joined).
+pub(super) async fn one_named(
+    conn: &impl ConnectionTrait,
+    project_id: Uuid,
+    token_id: Uuid,
+) -> Result<Named, AppError> {
+    let (owner, creator, creator_token) = (
+        Alias::new("owner"),
+        Alias::new("creator"),
+        Alias::new("creator_token"),
+    );
+    let mut select = api_token::Entity::find_by_id(token_id)
+        .filter(api_token::Column::ProjectId.eq(project_id))
+        .column_as(
+            Expr::col((owner.clone(), user::Column::DisplayName)),
+            "owner_name",
+        )
+        .column_as(
+            Expr::col((creator.clone(), user::Column::DisplayName)),
+            "creator_name",
+        )
+        .column_as(
+            Expr::col((creator_token.clone(), api_token::Column::Name)),
+            "creator_token_name",
+        );
+    QueryTrait::query(&mut select)
+        .join_as(
+            JoinType::LeftJoin,
+            user::Entity,
+            owner.clone(),
+            Expr::col((owner, user::Column::Id))
+                .equals((api_token::Entity, api_token::Column::OwnerId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            user::Entity,
+            creator.clone(),
+            Expr::col((creator, user::Column::Id))
+                .equals((api_token::Entity, api_token::Column::CreatedByUserId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            api_token::Entity,
+            creator_token.clone(),
+            Expr::col((creator_token, api_token::Column::Id))
+                .equals((api_token::Entity, api_token::Column::CreatedByTokenId)),
+        );
+    select
+        .into_model::<Named>()
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Names a page of rows with two batched reads: the people, then the creating tokens.
+pub(super) async fn name_all(
+    conn: &impl ConnectionTrait,
+    models: Vec<api_token::Model>,
+) -> Result<Vec<Named>, DbErr> {
+    let user_ids: HashSet<Uuid> = models
+        .iter()
+        .flat_map(|m| [m.owner_id, m.created_by_user_id])
+        .flatten()
+        .collect();
+    let people: HashMap<Uuid, String> = if user_ids.is_empty() {
+        HashMap::new()
+    } else {
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(user_ids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.display_name))
+            .collect()
+    };
+    let token_ids: HashSet<Uuid> = models
+        .iter()
+        .filter_map(|m| m.created_by_token_id)
+        .collect();
+    let tokens: HashMap<Uuid, String> = if token_ids.is_empty() {
+        HashMap::new()
+    } else {
+        api_token::Entity::find()
+            .filter(api_token::Column::Id.is_in(token_ids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect()
+    };
+    let name =
+        |id: Option<Uuid>, names: &HashMap<Uuid, String>| id.and_then(|id| names.get(&id).cloned());
+    Ok(models
+        .into_iter()
+        .map(|token| Named {
+            owner: name(token.owner_id, &people),
+            creator: name(token.created_by_user_id, &people),
+            creator_token: name(token.created_by_token_id, &tokens),
+            token,
+        })
+        .collect())
+}
+
+/// Views of named rows of one project. Custom grants are read in one batch; the project's
+/// content types (for read-only and full-access grants) are read only if not given and needed.
+pub(super) async fn assemble(
+    conn: &impl ConnectionTrait,
+    project_id: Uuid,
+    rows: Vec<Named>,
+    content_types: Option<&[ContentType]>,
+) -> Result<Vec<TokenView>, AppError> {
+    let mut custom_ids = Vec::new();
+    let mut expands = false;
+    for row in &rows {
+        match type_of(&row.token)? {
+            TokenType::Custom => custom_ids.push(row.token.id),
+            TokenType::ReadOnly | TokenType::FullAccess => expands = true,
+        }
+    }
+    let mut explicit = store::explicit_permissions(conn, &custom_ids).await?;
+    let loaded;
+    let content_types = match content_types {
+        Some(given) => given,
+        None if expands => {
+            loaded = load_content_types(conn, project_id).await?;
+            &loaded
+        }
+        None => &[],
+    };
+    rows.into_iter()
+        .map(|row| {
+            let own = explicit.remove(&row.token.id).unwrap_or_default();
+            let permissions = match type_of(&row.token)? {
+                // Explicit permissions are joined with the content types they name, so a
+                // removed type is already gone from them.
+                TokenType::Custom => own,
+                other => grant_for(other, &own).resolve(uids(content_types)),
+            };
+            view_of(row, permissions)
+        })
+        .collect()
+}
+
+/// The view of a named row whose permissions are already resolved.
+pub(super) fn view_of(row: Named, permissions: PermissionSet) -> Result<TokenView, AppError> {
+    let Named {
+        token: model,
+        owner,
+        creator,
+        creator_token,
+    } = row;
+    let person = |id: Option<Uuid>, label: Option<String>| {
+        id.zip(label).map(|(id, label)| PersonRef { id, label })
+    };
+    let created_by = person(model.created_by_user_id, creator).or_else(|| {
+        person(
+            model.created_by_token_id,
+            creator_token.map(|name| format!("token {name}")),
+        )
+    });
+    Ok(TokenView {
+        id: model.id,
+        project_id: model.project_id,
+        permissions,
+        duration: duration_of(&model),
+        kind: kind_of(&model)?,
+        token_type: type_of(&model)?,
+        owner: person(model.owner_id, owner),
+        created_by,
+        expires_at: model.expires_at.map(|t| t.and_utc()),
+        display_hint: model.display_hint,
+        created_at: model.created_at.and_utc(),
+        updated_at: model.updated_at.and_utc(),
+        last_used_at: model.last_used_at.map(|t| t.and_utc()),
+        revoked_at: model.revoked_at.map(|t| t.and_utc()),
+        name: model.name,
+        description: model.description,
+    })
 }

@@ -1,13 +1,13 @@
 //! The signed-in user's own account: details and password change.
 
-use super::auth::{SignedIn, sign_in};
+use super::auth::SignedIn;
 use super::csrf::CsrfForm;
-use super::flash;
-use super::page::{PageCtx, PageError, render, see_other};
+use super::forms::settle;
+use super::page::{PageCtx, PageError, render};
+use super::paths;
 use crate::domain::{FieldErrors, Password};
-use crate::error::AppError;
-use crate::startup::Services;
-use actix_web::{HttpRequest, HttpResponse, web};
+use crate::services::Services;
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -40,15 +40,7 @@ async fn show(
     errors: FieldErrors,
 ) -> Result<HttpResponse, PageError> {
     render(&AccountPage {
-        ctx: PageCtx::for_user(
-            services,
-            &signed_in.session,
-            &signed_in.user,
-            None,
-            "account",
-            "Your account",
-        )
-        .await?,
+        ctx: signed_in.ctx(services, "account", "Your account").await?,
         email: signed_in.user.email.clone(),
         display_name: signed_in.user.display_name.clone(),
         errors,
@@ -56,7 +48,6 @@ async fn show(
 }
 
 pub async fn change_password(
-    req: HttpRequest,
     services: web::Data<Services>,
     signed_in: SignedIn,
     CsrfForm(form): CsrfForm<PasswordForm>,
@@ -69,27 +60,25 @@ pub async fn change_password(
     let Some(new) = new.filter(|_| errors.is_empty()) else {
         return show(&services, &signed_in, errors).await;
     };
-    match services
+    let changed = services
         .accounts
         .change_password(
             signed_in.user.id,
             &form.current_password,
             new,
-            super::auth::client_ip(&req),
+            signed_in.client_ip(),
         )
-        .await
-    {
+        .await;
+    match settle(changed)? {
         Ok(()) => {
             // Every session of the user ended, this one included; keep this browser signed in
             // under a new session id.
-            sign_in(&signed_in.session, signed_in.user.id)?;
-            flash::success(
-                &signed_in.session,
+            signed_in.session.sign_in(signed_in.user.id)?;
+            Ok(signed_in.done(
                 "Password changed. Every other session has been signed out.",
-            );
-            Ok(see_other("/account"))
+                paths::ACCOUNT,
+            ))
         }
-        Err(AppError::Validation(errors)) => show(&services, &signed_in, errors).await,
-        Err(other) => Err(other.into()),
+        Err(failure) => show(&services, &signed_in, failure.errors).await,
     }
 }

@@ -2,15 +2,14 @@
 
 use super::auth::SignedIn;
 use super::csrf::CsrfForm;
-use super::flash;
-use super::page::{PageCtx, PageError, render_with_status, see_other};
+use super::forms::{FormFailure, settle};
+use super::page::{PageCtx, PageError, render_with_status};
 use super::paths;
 use crate::accounts::NewUser;
+use crate::authority::require_super_admin;
 use crate::domain::{DisplayName, Email, FieldErrors, Password, Plan, ProjectName, ProjectSlug};
-use crate::error::AppError;
 use crate::projects::NewProject;
-use crate::startup::Services;
-use actix_web::http::StatusCode;
+use crate::services::Services;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -87,6 +86,37 @@ pub struct StatusForm {
     disabled: String,
 }
 
+/// The page's two forms, each with why its last submission was refused.
+struct AdminForms {
+    project: ProjectForm,
+    project_failure: FormFailure,
+    user: UserForm,
+    user_failure: FormFailure,
+}
+
+impl AdminForms {
+    fn fresh() -> Self {
+        Self::project(ProjectForm::default(), FormFailure::none())
+    }
+
+    fn project(project: ProjectForm, project_failure: FormFailure) -> Self {
+        Self {
+            project,
+            project_failure,
+            user: UserForm::default(),
+            user_failure: FormFailure::none(),
+        }
+    }
+
+    fn user(user: UserForm, user_failure: FormFailure) -> Self {
+        Self {
+            user,
+            user_failure,
+            ..Self::fresh()
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "pages/admin.html")]
 struct AdminPage {
@@ -100,22 +130,15 @@ struct AdminPage {
     user_errors: FieldErrors,
 }
 
-fn require_super_admin(signed_in: &SignedIn) -> Result<(), PageError> {
-    if signed_in.user.is_super_admin {
-        Ok(())
-    } else {
-        Err(PageError::NotFound)
-    }
+/// The Administration page exists for super admins only: for anyone else it is not found.
+fn super_admin_only(signed_in: &SignedIn) -> Result<(), PageError> {
+    require_super_admin(&signed_in.actor()).map_err(|_| PageError::NotFound)
 }
 
 async fn show(
     services: &Services,
     signed_in: &SignedIn,
-    project_form: ProjectForm,
-    project_errors: FieldErrors,
-    user_form: UserForm,
-    user_errors: FieldErrors,
-    status: StatusCode,
+    forms: AdminForms,
 ) -> Result<HttpResponse, PageError> {
     let projects = services
         .projects
@@ -125,7 +148,7 @@ async fn show(
         .map(|p| ProjectRow {
             plans: plan_options(p.plan),
             token_cap: p.token_cap.map(|c| c.to_string()).unwrap_or_default(),
-            plan_path: format!("/admin/projects/{}/plan", p.id),
+            plan_path: paths::admin_plan(p.id),
             tokens_path: paths::tokens(&p.slug),
             name: p.name,
             slug: p.slug,
@@ -138,32 +161,25 @@ async fn show(
         .into_iter()
         .map(|u| UserRow {
             is_self: u.id == signed_in.user.id,
-            status_path: format!("/admin/users/{}/status", u.id),
+            status_path: paths::admin_user_status(u.id),
             email: u.email,
             display_name: u.display_name,
             is_super_admin: u.is_super_admin,
             disabled: u.disabled,
         })
         .collect();
-    let new_plans = plan_options(Plan::parse(&project_form.plan).unwrap_or(Plan::Professional));
+    let new_plans = plan_options(Plan::parse(&forms.project.plan).unwrap_or(Plan::Professional));
+    let status = forms.project_failure.status.max(forms.user_failure.status);
     render_with_status(
         &AdminPage {
-            ctx: PageCtx::for_user(
-                services,
-                &signed_in.session,
-                &signed_in.user,
-                None,
-                "admin",
-                "Administration",
-            )
-            .await?,
+            ctx: signed_in.ctx(services, "admin", "Administration").await?,
             projects,
             users,
-            project_form,
+            project_form: forms.project,
             new_plans,
-            project_errors,
-            user_form,
-            user_errors,
+            project_errors: forms.project_failure.errors,
+            user_form: forms.user,
+            user_errors: forms.user_failure.errors,
         },
         status,
     )
@@ -173,17 +189,8 @@ pub async fn admin_page(
     services: web::Data<Services>,
     signed_in: SignedIn,
 ) -> Result<HttpResponse, PageError> {
-    require_super_admin(&signed_in)?;
-    show(
-        &services,
-        &signed_in,
-        ProjectForm::default(),
-        FieldErrors::new(),
-        UserForm::default(),
-        FieldErrors::new(),
-        StatusCode::OK,
-    )
-    .await
+    super_admin_only(&signed_in)?;
+    show(&services, &signed_in, AdminForms::fresh()).await
 }
 
 pub async fn create_project(
@@ -191,7 +198,7 @@ pub async fn create_project(
     signed_in: SignedIn,
     CsrfForm(form): CsrfForm<ProjectForm>,
 ) -> Result<HttpResponse, PageError> {
-    require_super_admin(&signed_in)?;
+    super_admin_only(&signed_in)?;
     let mut errors = FieldErrors::new();
     let name = errors.take("name", ProjectName::parse(&form.name));
     let slug = errors.take("slug", ProjectSlug::parse(&form.slug));
@@ -202,63 +209,21 @@ pub async fn create_project(
         errors.take("owner", Email::parse(&form.owner)).map(Some)
     };
     let (Some(name), Some(slug), Some(plan), Some(owner)) = (name, slug, plan, owner) else {
-        return show(
-            &services,
-            &signed_in,
-            form,
-            errors,
-            UserForm::default(),
-            FieldErrors::new(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let forms = AdminForms::project(form, FormFailure::invalid(errors));
+        return show(&services, &signed_in, forms).await;
     };
-    match services
-        .projects
-        .create(
-            &signed_in.actor(),
-            NewProject {
-                name,
-                slug,
-                plan,
-                owner,
-            },
-        )
-        .await
-    {
-        Ok(project) => {
-            flash::success(
-                &signed_in.session,
-                format!("Created the project “{}”.", project.name),
-            );
-            Ok(see_other("/admin"))
-        }
-        Err(AppError::Validation(errors)) => {
-            show(
-                &services,
-                &signed_in,
-                form,
-                errors,
-                UserForm::default(),
-                FieldErrors::new(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(AppError::Conflict { field, message }) => {
-            let errors = FieldErrors::single(field.unwrap_or("slug"), message);
-            show(
-                &services,
-                &signed_in,
-                form,
-                errors,
-                UserForm::default(),
-                FieldErrors::new(),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
+    let new = NewProject {
+        name,
+        slug,
+        plan,
+        owner,
+    };
+    match settle(services.projects.create(&signed_in.actor(), new).await)? {
+        Ok(project) => Ok(signed_in.done(
+            format!("Created the project “{}”.", project.name),
+            paths::ADMIN,
+        )),
+        Err(failure) => show(&services, &signed_in, AdminForms::project(form, failure)).await,
     }
 }
 
@@ -268,7 +233,7 @@ pub async fn set_plan(
     project_id: web::Path<Uuid>,
     CsrfForm(form): CsrfForm<PlanForm>,
 ) -> Result<HttpResponse, PageError> {
-    require_super_admin(&signed_in)?;
+    super_admin_only(&signed_in)?;
     let plan = Plan::parse(&form.plan).map_err(PageError::BadRequest)?;
     let cap = match form.token_cap.trim() {
         "" => None,
@@ -285,11 +250,10 @@ pub async fn set_plan(
         .projects
         .set_plan(&signed_in.actor(), *project_id, plan, cap)
         .await?;
-    flash::success(
-        &signed_in.session,
+    Ok(signed_in.done(
         format!("“{}” is now on the {} plan.", project.name, plan.label()),
-    );
-    Ok(see_other("/admin"))
+        paths::ADMIN,
+    ))
 }
 
 pub async fn create_user(
@@ -297,22 +261,14 @@ pub async fn create_user(
     signed_in: SignedIn,
     CsrfForm(form): CsrfForm<UserForm>,
 ) -> Result<HttpResponse, PageError> {
-    require_super_admin(&signed_in)?;
+    super_admin_only(&signed_in)?;
     let mut errors = FieldErrors::new();
     let email = errors.take("email", Email::parse(&form.email));
     let display_name = errors.take("display_name", DisplayName::parse(&form.display_name));
     let password = errors.take("password", Password::parse(form.password.clone()));
     let (Some(email), Some(display_name), Some(password)) = (email, display_name, password) else {
-        return show(
-            &services,
-            &signed_in,
-            ProjectForm::default(),
-            FieldErrors::new(),
-            form,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let forms = AdminForms::user(form, FormFailure::invalid(errors));
+        return show(&services, &signed_in, forms).await;
     };
     let new = NewUser {
         email,
@@ -320,28 +276,9 @@ pub async fn create_user(
         password,
         is_super_admin: form.super_admin.is_some(),
     };
-    match services.accounts.create_user(&signed_in.actor(), new).await {
-        Ok(user) => {
-            flash::success(
-                &signed_in.session,
-                format!("Created the user {}.", user.email),
-            );
-            Ok(see_other("/admin"))
-        }
-        Err(AppError::Conflict { field, message }) => {
-            let errors = FieldErrors::single(field.unwrap_or("email"), message);
-            show(
-                &services,
-                &signed_in,
-                ProjectForm::default(),
-                FieldErrors::new(),
-                form,
-                errors,
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
+    match settle(services.accounts.create_user(&signed_in.actor(), new).await)? {
+        Ok(user) => Ok(signed_in.done(format!("Created the user {}.", user.email), paths::ADMIN)),
+        Err(failure) => show(&services, &signed_in, AdminForms::user(form, failure)).await,
     }
 }
 
@@ -351,7 +288,7 @@ pub async fn set_user_status(
     user_id: web::Path<Uuid>,
     CsrfForm(form): CsrfForm<StatusForm>,
 ) -> Result<HttpResponse, PageError> {
-    require_super_admin(&signed_in)?;
+    super_admin_only(&signed_in)?;
     if *user_id == signed_in.user.id {
         return Err(PageError::BadRequest(
             "You cannot disable your own account.".into(),
@@ -370,6 +307,5 @@ pub async fn set_user_status(
     } else {
         format!("Enabled {}.", user.email)
     };
-    flash::success(&signed_in.session, message);
-    Ok(see_other("/admin"))
+    Ok(signed_in.done(message, paths::ADMIN))
 }

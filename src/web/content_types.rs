@@ -1,15 +1,13 @@
 //! A project's content types: the rows of the permission matrix.
 
-use super::auth::SignedIn;
-use super::csrf::CsrfForm;
-use super::flash;
-use super::page::{PageCtx, PageError, render_with_status, see_other};
+use super::csrf::{CsrfForm, EmptyForm};
+use super::forms::{FormFailure, settle};
+use super::page::{PageCtx, PageError, render_with_status};
 use super::paths;
-use super::setup::EmptyForm;
-use crate::domain::{ContentTypeName, ContentTypeUid, FieldErrors, Role};
-use crate::error::AppError;
-use crate::startup::Services;
-use actix_web::http::StatusCode;
+use super::project_page::ProjectPage;
+use crate::authority::ProjectAbility;
+use crate::domain::{ContentTypeName, ContentTypeUid, FieldErrors};
+use crate::services::Services;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -31,31 +29,35 @@ struct ContentTypesPage {
     uid: String,
     display_name: String,
     errors: FieldErrors,
+    general_error: Option<String>,
     action_path: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct ContentTypeForm {
     uid: String,
     display_name: String,
 }
 
+#[derive(Deserialize)]
+pub struct ContentTypePath {
+    uid: String,
+}
+
 async fn show(
     services: &Services,
-    signed_in: &SignedIn,
-    slug: &str,
-    form: Option<ContentTypeForm>,
-    errors: FieldErrors,
-    status: StatusCode,
+    page: &ProjectPage,
+    form: ContentTypeForm,
+    failure: FormFailure,
 ) -> Result<HttpResponse, PageError> {
-    let (project, access) = signed_in.project(services, slug).await?;
+    let slug = &page.project.slug;
     let rows = services
         .projects
-        .content_types(project.id)
+        .content_types(page.project.id)
         .await?
         .into_iter()
         .map(|ct| ContentTypeRow {
-            delete_path: format!("{}/{}/delete", paths::content_types(&project.slug), ct.uid),
+            delete_path: paths::delete_content_type(slug, ct.uid.as_str()),
             actions: ct
                 .uid
                 .actions()
@@ -68,110 +70,71 @@ async fn show(
             built_in: ct.built_in,
         })
         .collect();
-    let (uid, display_name) = form.map_or_else(Default::default, |f| (f.uid, f.display_name));
     render_with_status(
         &ContentTypesPage {
-            ctx: PageCtx::for_user(
-                services,
-                &signed_in.session,
-                &signed_in.user,
-                Some((&project, access)),
-                "content-types",
-                "Content types",
-            )
-            .await?,
+            ctx: page.ctx(services, "content-types", "Content types").await?,
             rows,
-            can_edit: access.at_least(Role::Admin),
-            uid,
-            display_name,
-            errors,
-            action_path: paths::content_types(&project.slug),
+            can_edit: page.allows(ProjectAbility::ManageContentTypes),
+            uid: form.uid,
+            display_name: form.display_name,
+            errors: failure.errors,
+            general_error: failure.general_error,
+            action_path: paths::content_types(slug),
         },
-        status,
+        failure.status,
     )
 }
 
 pub async fn content_types_page(
     services: web::Data<Services>,
-    signed_in: SignedIn,
-    slug: web::Path<String>,
+    page: ProjectPage,
 ) -> Result<HttpResponse, PageError> {
     show(
         &services,
-        &signed_in,
-        &slug,
-        None,
-        FieldErrors::new(),
-        StatusCode::OK,
+        &page,
+        ContentTypeForm::default(),
+        FormFailure::none(),
     )
     .await
 }
 
 pub async fn add_content_type(
     services: web::Data<Services>,
-    signed_in: SignedIn,
-    slug: web::Path<String>,
+    page: ProjectPage,
     CsrfForm(form): CsrfForm<ContentTypeForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (project, _) = signed_in.project(&services, &slug).await?;
     let mut errors = FieldErrors::new();
     let uid = errors.take("uid", ContentTypeUid::parse(&form.uid));
     let name = errors.take("display_name", ContentTypeName::parse(&form.display_name));
     let (Some(uid), Some(name)) = (uid, name) else {
-        return show(
-            &services,
-            &signed_in,
-            &slug,
-            Some(form),
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return show(&services, &page, form, FormFailure::invalid(errors)).await;
     };
-    match services
+    let added = services
         .projects
-        .add_content_type(&signed_in.actor(), project.id, uid, name)
-        .await
-    {
-        Ok(added) => {
-            flash::success(
-                &signed_in.session,
-                format!("Added the content type “{}”.", added.uid),
-            );
-            Ok(see_other(paths::content_types(&project.slug)))
-        }
-        Err(AppError::Conflict { field, message }) => {
-            let errors = FieldErrors::single(field.unwrap_or("uid"), message);
-            show(
-                &services,
-                &signed_in,
-                &slug,
-                Some(form),
-                errors,
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
+        .add_content_type(&page.actor(), page.project.id, uid, name)
+        .await;
+    match settle(added)? {
+        Ok(added) => Ok(page.done(
+            format!("Added the content type “{}”.", added.uid),
+            paths::content_types(&page.project.slug),
+        )),
+        Err(failure) => show(&services, &page, form, failure).await,
     }
 }
 
 pub async fn remove_content_type(
     services: web::Data<Services>,
-    signed_in: SignedIn,
-    path: web::Path<(String, String)>,
+    page: ProjectPage,
+    path: web::Path<ContentTypePath>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (slug, uid) = path.into_inner();
-    let (project, _) = signed_in.project(&services, &slug).await?;
-    let uid = ContentTypeUid::parse(&uid).map_err(|_| PageError::NotFound)?;
+    let uid = ContentTypeUid::parse(&path.uid).map_err(|_| PageError::NotFound)?;
     services
         .projects
-        .remove_content_type(&signed_in.actor(), project.id, &uid)
+        .remove_content_type(&page.actor(), page.project.id, &uid)
         .await?;
-    flash::success(
-        &signed_in.session,
+    Ok(page.done(
         format!("Removed “{uid}” and every token permission on it."),
-    );
-    Ok(see_other(paths::content_types(&project.slug)))
+        paths::content_types(&page.project.slug),
+    ))
 }

@@ -1,9 +1,6 @@
-//! One-shot messages shown on the page after an action.
+//! One-shot messages shown on the page after an action (kept in the session).
 
-use actix_session::Session;
 use serde::{Deserialize, Serialize};
-
-const FLASH_KEY: &str = "flash";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Flash {
@@ -12,24 +9,18 @@ pub struct Flash {
     pub message: String,
 }
 
-pub fn success(session: &Session, message: impl Into<String>) {
-    set(session, "success", message.into());
-}
-
-pub fn error(session: &Session, message: impl Into<String>) {
-    set(session, "error", message.into());
-}
-
-fn set(session: &Session, level: &str, message: String) {
-    let flash = Flash {
-        level: level.to_owned(),
-        message,
-    };
-    if let Err(e) = session.insert(FLASH_KEY, flash) {
-        tracing::warn!(error = %e, "could not store a flash message");
+impl Flash {
+    pub fn success(message: impl Into<String>) -> Self {
+        Self {
+            level: "success".to_owned(),
+            message: message.into(),
+        }
     }
-}
 
-pub fn take(session: &Session) -> Option<Flash> {
-    session.remove_as::<Flash>(FLASH_KEY).and_then(Result::ok)
+    pub fn error(message: impl Into<String>) -> Self {
+        Self {
+            level: "error".to_owned(),
+            message: message.into(),
+        }
+    }
 }

@@ -3,7 +3,8 @@
 use super::auth::SignedIn;
 use super::page::{PageCtx, PageError, render, see_other};
 use super::paths;
-use crate::startup::Services;
+use super::project_page::ProjectPage;
+use crate::services::Services;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
@@ -28,7 +29,7 @@ pub async fn projects_page(
 ) -> Result<HttpResponse, PageError> {
     let cards = services
         .projects
-        .for_user(signed_in.user.id)
+        .for_user(signed_in.user.id, signed_in.user.is_super_admin)
         .await?
         .into_iter()
         .map(|(project, role)| ProjectCard {
@@ -40,24 +41,11 @@ pub async fn projects_page(
         })
         .collect();
     render(&ProjectsPage {
-        ctx: PageCtx::for_user(
-            &services,
-            &signed_in.session,
-            &signed_in.user,
-            None,
-            "projects",
-            "Projects",
-        )
-        .await?,
+        ctx: signed_in.ctx(&services, "projects", "Projects").await?,
         cards,
     })
 }
 
-pub async fn project_home(
-    services: web::Data<Services>,
-    signed_in: SignedIn,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
-    let (project, _) = signed_in.project(&services, &slug).await?;
-    Ok(see_other(paths::tokens(&project.slug)))
+pub async fn project_home(page: ProjectPage) -> HttpResponse {
+    see_other(paths::tokens(&page.project.slug))
 }

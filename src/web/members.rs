@@ -1,15 +1,15 @@
 //! A project's members and their roles; owners manage them.
 
-use super::auth::SignedIn;
-use super::csrf::CsrfForm;
-use super::flash;
+use super::csrf::{CsrfForm, EmptyForm};
+use super::flash::Flash;
+use super::forms::{FormFailure, settle};
 use super::page::{PageCtx, PageError, render_with_status, see_other};
 use super::paths;
-use super::setup::EmptyForm;
+use super::project_page::ProjectPage;
+use crate::authority::ProjectAbility;
 use crate::domain::{Email, FieldErrors, Role};
 use crate::error::AppError;
-use crate::startup::Services;
-use actix_web::http::StatusCode;
+use crate::services::Services;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -56,7 +56,7 @@ struct MembersPage {
     action_path: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct AddMemberForm {
     email: String,
     role: String,
@@ -67,186 +67,132 @@ pub struct RoleForm {
     role: String,
 }
 
+#[derive(Deserialize)]
+pub struct MemberPath {
+    user_id: Uuid,
+}
+
 async fn show(
     services: &Services,
-    signed_in: &SignedIn,
-    slug: &str,
-    form: Option<AddMemberForm>,
-    errors: FieldErrors,
-    general_error: Option<String>,
-    status: StatusCode,
+    page: &ProjectPage,
+    form: AddMemberForm,
+    failure: FormFailure,
 ) -> Result<HttpResponse, PageError> {
-    let (project, access) = signed_in.project(services, slug).await?;
-    let base = paths::members(&project.slug);
+    let slug = &page.project.slug;
     let rows = services
         .projects
-        .members(project.id)
+        .members(page.project.id)
         .await?
         .into_iter()
         .map(|member| MemberRow {
             role_label: member.role.label(),
             roles: role_options(member.role),
-            is_self: member.user_id == signed_in.user.id,
-            role_path: format!("{base}/{}/role", member.user_id),
-            remove_path: format!("{base}/{}/remove", member.user_id),
+            is_self: member.user_id == page.signed_in.user.id,
+            role_path: paths::member_role(slug, member.user_id),
+            remove_path: paths::remove_member(slug, member.user_id),
             display_name: member.display_name,
             email: member.email,
             disabled: member.disabled,
         })
         .collect();
-    let selected_role = form
-        .as_ref()
-        .and_then(|f| Role::parse(&f.role).ok())
-        .unwrap_or(Role::Developer);
+    let selected_role = Role::parse(&form.role).unwrap_or(Role::Developer);
     render_with_status(
         &MembersPage {
-            ctx: PageCtx::for_user(
-                services,
-                &signed_in.session,
-                &signed_in.user,
-                Some((&project, access)),
-                "members",
-                "Members",
-            )
-            .await?,
+            ctx: page.ctx(services, "members", "Members").await?,
             rows,
-            can_manage: access.at_least(Role::Owner),
-            email: form.map(|f| f.email).unwrap_or_default(),
+            can_manage: page.allows(ProjectAbility::ManageMembers),
+            email: form.email,
             new_roles: role_options(selected_role),
-            errors,
-            general_error,
-            action_path: base,
+            errors: failure.errors,
+            general_error: failure.general_error,
+            action_path: paths::members(slug),
         },
-        status,
+        failure.status,
     )
 }
 
 pub async fn members_page(
     services: web::Data<Services>,
-    signed_in: SignedIn,
-    slug: web::Path<String>,
+    page: ProjectPage,
 ) -> Result<HttpResponse, PageError> {
     show(
         &services,
-        &signed_in,
-        &slug,
-        None,
-        FieldErrors::new(),
-        None,
-        StatusCode::OK,
+        &page,
+        AddMemberForm::default(),
+        FormFailure::none(),
     )
     .await
 }
 
 pub async fn add_member(
     services: web::Data<Services>,
-    signed_in: SignedIn,
-    slug: web::Path<String>,
+    page: ProjectPage,
     CsrfForm(form): CsrfForm<AddMemberForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (project, _) = signed_in.project(&services, &slug).await?;
     let mut errors = FieldErrors::new();
     let email = errors.take("email", Email::parse(&form.email));
     let role = errors.take("role", Role::parse(&form.role));
     let (Some(email), Some(role)) = (email, role) else {
-        return show(
-            &services,
-            &signed_in,
-            &slug,
-            Some(form),
-            errors,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return show(&services, &page, form, FormFailure::invalid(errors)).await;
     };
-    match services
+    let added = services
         .projects
-        .add_member(&signed_in.actor(), project.id, &email, role)
-        .await
-    {
-        Ok(member) => {
-            flash::success(
-                &signed_in.session,
-                format!(
-                    "{} is now a {} of this project.",
-                    member.email,
-                    role.label().to_lowercase()
-                ),
-            );
-            Ok(see_other(paths::members(&project.slug)))
-        }
-        Err(AppError::Validation(errors)) => {
-            show(
-                &services,
-                &signed_in,
-                &slug,
-                Some(form),
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(AppError::Conflict { field, message }) => {
-            show(
-                &services,
-                &signed_in,
-                &slug,
-                Some(form),
-                FieldErrors::single(field.unwrap_or("email"), message),
-                None,
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
+        .add_member(&page.actor(), page.project.id, &email, role)
+        .await;
+    match settle(added)? {
+        Ok(member) => Ok(page.done(
+            format!(
+                "{} is now a {} of this project.",
+                member.email,
+                role.label().to_lowercase()
+            ),
+            paths::members(&page.project.slug),
+        )),
+        Err(failure) => show(&services, &page, form, failure).await,
     }
+}
+
+/// Role changes and removals answer on the members page: a refusal that names a rule (the
+/// last owner stays) becomes the flash message there.
+fn back_to_members(
+    page: &ProjectPage,
+    outcome: Result<String, AppError>,
+) -> Result<HttpResponse, PageError> {
+    match outcome {
+        Ok(message) => page.session().flash(Flash::success(message)),
+        Err(AppError::Conflict { message, .. }) => page.session().flash(Flash::error(message)),
+        Err(other) => return Err(other.into()),
+    }
+    Ok(see_other(paths::members(&page.project.slug)))
 }
 
 pub async fn change_role(
     services: web::Data<Services>,
-    signed_in: SignedIn,
-    path: web::Path<(String, Uuid)>,
+    page: ProjectPage,
+    path: web::Path<MemberPath>,
     CsrfForm(form): CsrfForm<RoleForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (slug, user_id) = path.into_inner();
-    let (project, _) = signed_in.project(&services, &slug).await?;
     let role = Role::parse(&form.role).map_err(PageError::BadRequest)?;
-    match services
+    let changed = services
         .projects
-        .change_role(&signed_in.actor(), project.id, user_id, role)
+        .change_role(&page.actor(), page.project.id, path.user_id, role)
         .await
-    {
-        Ok(()) => flash::success(
-            &signed_in.session,
-            format!("Role changed to {}.", role.label()),
-        ),
-        Err(AppError::Conflict { message, .. }) => flash::error(&signed_in.session, message),
-        Err(other) => return Err(other.into()),
-    }
-    Ok(see_other(paths::members(&project.slug)))
+        .map(|()| format!("Role changed to {}.", role.label()));
+    back_to_members(&page, changed)
 }
 
 pub async fn remove_member(
     services: web::Data<Services>,
-    signed_in: SignedIn,
-    path: web::Path<(String, Uuid)>,
+    page: ProjectPage,
+    path: web::Path<MemberPath>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (slug, user_id) = path.into_inner();
-    let (project, _) = signed_in.project(&services, &slug).await?;
-    match services
+    let removed = services
         .projects
-        .remove_member(&signed_in.actor(), project.id, user_id)
+        .remove_member(&page.actor(), page.project.id, path.user_id)
         .await
-    {
-        Ok(()) => flash::success(
-            &signed_in.session,
-            "Member removed. Their personal tokens in this project stopped working.",
-        ),
-        Err(AppError::Conflict { message, .. }) => flash::error(&signed_in.session, message),
-        Err(other) => return Err(other.into()),
-    }
-    Ok(see_other(paths::members(&project.slug)))
+        .map(|()| {
+            "Member removed. Their personal tokens in this project stopped working.".to_owned()
+        });
+    back_to_members(&page, removed)
 }

@@ -1,5 +1,8 @@
 //! The administrators' dashboard: server-rendered pages over the same services as the API.
 //! Each page group is a module with its handlers and the askama view structs they fill.
+//! Every project page starts from the `ProjectPage` extractor, every other signed-in page
+//! from `SignedIn`; `TypedSession` owns the session's keys, `forms::settle` maps a service's
+//! answer to a redirect or a re-rendered form, and `paths` builds every URL.
 
 mod account;
 mod admin;
@@ -8,18 +11,21 @@ mod auth;
 mod content_types;
 mod csrf;
 mod flash;
+mod forms;
 mod home;
 mod members;
 mod page;
 mod paths;
 mod project_audit;
+mod project_page;
 mod reveal;
-pub mod session_store;
+mod session;
 mod setup;
+mod sign_in;
 mod tokens;
 
-pub use auth::SetupCode;
 pub use reveal::RevealCipher;
+pub use setup::SetupCode;
 
 use actix_web::{HttpResponse, web};
 use page::PageError;
@@ -43,9 +49,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(home::projects_page))
         .route("/setup", web::get().to(setup::setup_form))
         .route("/setup", web::post().to(setup::complete_setup))
-        .route("/login", web::get().to(setup::login_form))
-        .route("/login", web::post().to(setup::log_in))
-        .route("/logout", web::post().to(setup::log_out))
+        .route("/login", web::get().to(sign_in::login_form))
+        .route("/login", web::post().to(sign_in::log_in))
+        .route("/logout", web::post().to(sign_in::log_out))
         .route("/account", web::get().to(account::account_page))
         .route(
             "/account/password",

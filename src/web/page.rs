@@ -1,14 +1,15 @@
 //! What every page shares (the signed-in user, the project switcher and navigation, flash,
 //! CSRF token), the HTML error type, and rendering with the right headers.
 
-use super::flash::{self, Flash};
-use crate::access::ProjectAccess;
-use crate::accounts::User;
-use crate::domain::{Plan, Role};
+use super::auth::SignedIn;
+use super::flash::Flash;
+use super::paths;
+use super::session::TypedSession;
+use crate::authority::ProjectAbility;
+use crate::domain::{Plan, ProjectAccess};
 use crate::error::AppError;
 use crate::projects::Project;
-use crate::startup::Services;
-use actix_session::Session;
+use crate::services::Services;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, CacheControl, CacheDirective};
 use actix_web::{HttpResponse, ResponseError};
@@ -26,6 +27,12 @@ pub struct ProjectLink {
     pub current: bool,
 }
 
+impl ProjectLink {
+    pub fn tokens_path(&self) -> String {
+        paths::tokens(&self.slug)
+    }
+}
+
 pub struct ProjectNav {
     pub slug: String,
     pub name: String,
@@ -35,14 +42,27 @@ pub struct ProjectNav {
 
 impl ProjectNav {
     pub fn role_label(&self) -> &'static str {
-        match self.access {
-            ProjectAccess::SuperAdmin => "Super admin",
-            ProjectAccess::Member(role) => role.label(),
-        }
+        self.access.label()
     }
 
-    pub fn is_admin(&self) -> bool {
-        self.access.at_least(Role::Admin)
+    pub fn reads_audit_log(&self) -> bool {
+        ProjectAbility::ReadAuditLog.allowed(self.access)
+    }
+
+    pub fn tokens_path(&self) -> String {
+        paths::tokens(&self.slug)
+    }
+
+    pub fn content_types_path(&self) -> String {
+        paths::content_types(&self.slug)
+    }
+
+    pub fn members_path(&self) -> String {
+        paths::members(&self.slug)
+    }
+
+    pub fn audit_log_path(&self) -> String {
+        paths::audit_log(&self.slug)
     }
 }
 
@@ -57,38 +77,42 @@ pub struct PageCtx {
     pub section: &'static str,
     pub flash: Option<Flash>,
     pub csrf_token: String,
+    /// The request's id, shown on error pages so a report leads to the log lines.
+    pub request_id: Option<String>,
 }
 
 impl PageCtx {
     /// For pages without a signed-in user (sign-in, setup, errors).
-    pub fn anonymous(title: impl Into<String>, session: Option<&Session>) -> Self {
+    pub fn anonymous(title: impl Into<String>, session: Option<&TypedSession>) -> Self {
         Self {
             title: title.into(),
             user: None,
             projects: Vec::new(),
             project: None,
             section: "",
-            flash: session.and_then(flash::take),
-            csrf_token: session.map(super::csrf::token_for).unwrap_or_default(),
+            flash: session.and_then(TypedSession::take_flash),
+            csrf_token: session.map(TypedSession::csrf_token).unwrap_or_default(),
+            request_id: crate::telemetry::current_request_id().map(|id| id.to_string()),
         }
     }
 
-    pub async fn for_user(
+    /// For a signed-in user's page, in `project` if it belongs to one.
+    pub async fn signed_in(
         services: &Services,
-        session: &Session,
-        user: &User,
+        signed_in: &SignedIn,
         project: Option<(&Project, ProjectAccess)>,
         section: &'static str,
         title: impl Into<String>,
     ) -> Result<Self, PageError> {
-        let current_slug = project.map(|(p, _)| p.slug.clone());
+        let user = &signed_in.user;
+        let current_slug = project.map(|(p, _)| p.slug.as_str());
         let projects = services
             .projects
-            .for_user(user.id)
+            .for_user(user.id, user.is_super_admin)
             .await?
             .into_iter()
             .map(|(p, _)| ProjectLink {
-                current: Some(&p.slug) == current_slug.as_ref(),
+                current: Some(p.slug.as_str()) == current_slug,
                 slug: p.slug,
                 name: p.name,
             })
@@ -108,8 +132,9 @@ impl PageCtx {
                 access,
             }),
             section,
-            flash: flash::take(session),
-            csrf_token: super::csrf::token_for(session),
+            flash: signed_in.session.take_flash(),
+            csrf_token: signed_in.session.csrf_token(),
+            request_id: crate::telemetry::current_request_id().map(|id| id.to_string()),
         })
     }
 }
@@ -215,7 +240,7 @@ impl ResponseError for PageError {
 
     fn error_response(&self) -> HttpResponse {
         let (heading, message) = match self {
-            Self::LoginRequired => return see_other("/login"),
+            Self::LoginRequired => return see_other(paths::LOGIN),
             Self::NotFound => (
                 "Page not found",
                 "There is nothing here, or you do not have access to it.".to_owned(),

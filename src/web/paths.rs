@@ -1,6 +1,29 @@
-//! URL paths, built in one place for handlers and templates alike.
+//! URL paths, built in one place for handlers and templates alike (templates name these
+//! constants and the navigation's `…_path()` methods, which call the functions here).
 
 use uuid::Uuid;
+
+pub const HOME: &str = "/";
+pub const SETUP: &str = "/setup";
+pub const LOGIN: &str = "/login";
+pub const LOGOUT: &str = "/logout";
+/// Where sign-out lands: the sign-in page, saying so.
+pub const SIGNED_OUT: &str = "/login?signed_out=1";
+pub const ACCOUNT: &str = "/account";
+pub const ACCOUNT_PASSWORD: &str = "/account/password";
+pub const ADMIN: &str = "/admin";
+pub const ADMIN_PROJECTS: &str = "/admin/projects";
+pub const ADMIN_USERS: &str = "/admin/users";
+pub const STYLESHEET: &str = "/static/app.css";
+pub const SCRIPT: &str = "/static/app.js";
+
+pub fn admin_plan(project_id: Uuid) -> String {
+    format!("/admin/projects/{project_id}/plan")
+}
+
+pub fn admin_user_status(user_id: Uuid) -> String {
+    format!("/admin/users/{user_id}/status")
+}
 
 pub fn tokens(slug: &str) -> String {
     format!("/projects/{slug}/settings/api-tokens")
@@ -14,12 +37,32 @@ pub fn token(slug: &str, id: Uuid) -> String {
     format!("/projects/{slug}/settings/api-tokens/{id}")
 }
 
+pub fn regenerate_token(slug: &str, id: Uuid) -> String {
+    format!("/projects/{slug}/settings/api-tokens/{id}/regenerate")
+}
+
+pub fn delete_token(slug: &str, id: Uuid) -> String {
+    format!("/projects/{slug}/settings/api-tokens/{id}/delete")
+}
+
 pub fn content_types(slug: &str) -> String {
     format!("/projects/{slug}/settings/content-types")
 }
 
+pub fn delete_content_type(slug: &str, uid: &str) -> String {
+    format!("/projects/{slug}/settings/content-types/{uid}/delete")
+}
+
 pub fn members(slug: &str) -> String {
     format!("/projects/{slug}/settings/members")
+}
+
+pub fn member_role(slug: &str, user_id: Uuid) -> String {
+    format!("/projects/{slug}/settings/members/{user_id}/role")
+}
+
+pub fn remove_member(slug: &str, user_id: Uuid) -> String {
+    format!("/projects/{slug}/settings/members/{user_id}/remove")
 }
 
 pub fn audit_log(slug: &str) -> String {

@@ -1,10 +1,10 @@
 //! A project's audit log, newest first.
 
-use super::auth::SignedIn;
 use super::page::{PageCtx, PageError, render};
 use super::paths;
-use crate::domain::Role;
-use crate::startup::Services;
+use super::project_page::ProjectPage;
+use crate::authority::ProjectAbility;
+use crate::services::Services;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -36,27 +36,25 @@ pub struct AuditParams {
 
 pub async fn audit_log_page(
     services: web::Data<Services>,
-    signed_in: SignedIn,
-    slug: web::Path<String>,
+    page: ProjectPage,
     params: web::Query<AuditParams>,
 ) -> Result<HttpResponse, PageError> {
-    let (project, access) = signed_in.project(&services, &slug).await?;
-    if !access.at_least(Role::Admin) {
+    let project = &page.project;
+    if !page.allows(ProjectAbility::ReadAuditLog) {
         return Err(PageError::Forbidden(
             "The audit log is for admins and owners.".into(),
         ));
     }
-    let page = params.page.unwrap_or(1).clamp(1, crate::tokens::MAX_PAGE);
-    let total = services
-        .audit
-        .count_for_project(project.id)
-        .await
-        .map_err(crate::error::AppError::from)?;
+    let number = params.page.unwrap_or(1).clamp(1, crate::tokens::MAX_PAGE);
+    let total = services.audit.count_for_project(project.id).await?;
     let entries = services
         .audit
-        .for_project(project.id, PAGE_SIZE, (page - 1).saturating_mul(PAGE_SIZE))
-        .await
-        .map_err(crate::error::AppError::from)?;
+        .for_project(
+            project.id,
+            PAGE_SIZE,
+            (number - 1).saturating_mul(PAGE_SIZE),
+        )
+        .await?;
     let rows = entries
         .into_iter()
         .map(|e| EventRow {
@@ -73,18 +71,10 @@ pub async fn audit_log_page(
         .collect();
     let base = paths::audit_log(&project.slug);
     render(&AuditLogPage {
-        ctx: PageCtx::for_user(
-            &services,
-            &signed_in.session,
-            &signed_in.user,
-            Some((&project, access)),
-            "audit-log",
-            "Audit log",
-        )
-        .await?,
+        ctx: page.ctx(&services, "audit-log", "Audit log").await?,
         rows,
-        previous_page: (page > 1).then(|| format!("{base}?page={}", page - 1)),
-        next_page: (page.saturating_mul(PAGE_SIZE) < total)
-            .then(|| format!("{base}?page={}", page + 1)),
+        previous_page: (number > 1).then(|| format!("{base}?page={}", number - 1)),
+        next_page: (number.saturating_mul(PAGE_SIZE) < total)
+            .then(|| format!("{base}?page={}", number + 1)),
     })
 }

@@ -3,20 +3,18 @@
 //! the server-side session, encrypted with a key the database never sees, and is removed
 //! by the very next page the session renders, whichever page that is.
 
-use actix_session::Session;
+use super::session::TypedSession;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
-use rand::TryRng;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-const REVEAL_KEY: &str = "reveal";
 
 #[derive(Clone)]
 pub struct RevealCipher(ChaCha20Poly1305);
 
+/// A secret as it waits in the session: encrypted, with the token it belongs to.
 #[derive(Serialize, Deserialize)]
-struct Sealed {
+pub(super) struct Sealed {
     token_id: Uuid,
     nonce: String,
     ciphertext: String,
@@ -35,32 +33,25 @@ impl RevealCipher {
 
     pub fn stash(
         &self,
-        session: &Session,
+        session: &TypedSession,
         token_id: Uuid,
         secret: &str,
     ) -> Result<(), anyhow::Error> {
-        let mut nonce = [0u8; 12];
-        rand::rngs::SysRng
-            .try_fill_bytes(&mut nonce)
-            .map_err(|e| anyhow::anyhow!("the OS random generator failed: {e}"))?;
+        let nonce = crate::random::bytes::<12>()?;
         let ciphertext = self
             .0
             .encrypt(&Nonce::from(nonce), secret.as_bytes())
             .map_err(|_| anyhow::anyhow!("sealing the secret failed"))?;
-        session.insert(
-            REVEAL_KEY,
-            Sealed {
-                token_id,
-                nonce: hex::encode(nonce),
-                ciphertext: hex::encode(ciphertext),
-            },
-        )?;
-        Ok(())
+        session.stash_reveal(Sealed {
+            token_id,
+            nonce: hex::encode(nonce),
+            ciphertext: hex::encode(ciphertext),
+        })
     }
 
     /// Removes the pending reveal, if any, and opens it.
-    pub fn take(&self, session: &Session) -> Option<Reveal> {
-        let sealed = session.remove_as::<Sealed>(REVEAL_KEY)?.ok()?;
+    pub fn take(&self, session: &TypedSession) -> Option<Reveal> {
+        let sealed = session.take_reveal()?;
         let nonce: [u8; 12] = hex::decode(&sealed.nonce).ok()?.try_into().ok()?;
         let ciphertext = hex::decode(&sealed.ciphertext).ok()?;
         let plain = self

@@ -1,17 +1,47 @@
-//! First-run setup, sign-in and sign-out.
+//! First-run setup: the one-time code printed to the log guards the creation of the first
+//! super admin.
 
-use super::auth::{SetupCode, SignedIn, client_ip, sign_in};
 use super::csrf::CsrfForm;
-use super::flash;
+use super::flash::Flash;
 use super::page::{PageCtx, PageError, render, see_other};
+use super::paths;
+use super::session::TypedSession;
 use crate::accounts::NewUser;
 use crate::domain::{Actor, DisplayName, Email, FieldErrors, Password};
-use crate::error::AppError;
-use crate::startup::Services;
-use actix_session::Session;
-use actix_web::{HttpRequest, HttpResponse, web};
+use crate::services::Services;
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use std::sync::Mutex;
+
+/// The one-time code that guards first-run setup, printed to the log at start.
+pub struct SetupCode(Mutex<Option<String>>);
+
+impl SetupCode {
+    pub fn new(code: Option<String>) -> Self {
+        Self(Mutex::new(code))
+    }
+
+    /// Whether `attempt` is the code; comparison in constant time.
+    pub fn matches(&self, attempt: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        let guard = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        guard
+            .as_deref()
+            .is_some_and(|code| bool::from(code.as_bytes().ct_eq(attempt.trim().as_bytes())))
+    }
+
+    /// Used once: cleared when setup completes.
+    pub fn consume(&self) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+    }
+}
 
 #[derive(Template)]
 #[template(path = "pages/setup.html")]
@@ -33,10 +63,10 @@ pub struct SetupForm {
 
 pub async fn setup_form(
     services: web::Data<Services>,
-    session: Session,
+    session: TypedSession,
 ) -> Result<HttpResponse, PageError> {
     if services.accounts.count().await? > 0 {
-        return Ok(see_other("/login"));
+        return Ok(see_other(paths::LOGIN));
     }
     render(&SetupPage {
         ctx: PageCtx::anonymous("Set up Latchkey", Some(&session)),
@@ -49,11 +79,11 @@ pub async fn setup_form(
 pub async fn complete_setup(
     services: web::Data<Services>,
     setup_code: web::Data<SetupCode>,
-    session: Session,
+    session: TypedSession,
     CsrfForm(form): CsrfForm<SetupForm>,
 ) -> Result<HttpResponse, PageError> {
     if services.accounts.count().await? > 0 {
-        return Ok(see_other("/login"));
+        return Ok(see_other(paths::LOGIN));
     }
     let mut errors = FieldErrors::new();
     if !setup_code.matches(&form.setup_code) {
@@ -91,89 +121,9 @@ pub async fn complete_setup(
         )
         .await?;
     setup_code.consume();
-    sign_in(&session, user.id)?;
-    flash::success(
-        &session,
+    session.sign_in(user.id)?;
+    session.flash(Flash::success(
         "Welcome to Latchkey. Create a project to start issuing tokens.",
-    );
-    Ok(see_other("/admin"))
+    ));
+    Ok(see_other(paths::ADMIN))
 }
-
-#[derive(Template)]
-#[template(path = "pages/login.html")]
-struct LoginPage {
-    ctx: PageCtx,
-    email: String,
-    error: Option<String>,
-    signed_out: bool,
-}
-
-#[derive(Deserialize)]
-pub struct LoginQuery {
-    #[serde(default)]
-    signed_out: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct LoginForm {
-    email: String,
-    password: String,
-}
-
-pub async fn login_form(
-    services: web::Data<Services>,
-    session: Session,
-    query: web::Query<LoginQuery>,
-) -> Result<HttpResponse, PageError> {
-    if services.accounts.count().await? == 0 {
-        return Ok(see_other("/setup"));
-    }
-    if session
-        .get::<uuid::Uuid>(super::session_store::USER_ID_KEY)
-        .ok()
-        .flatten()
-        .is_some()
-    {
-        return Ok(see_other("/"));
-    }
-    render(&LoginPage {
-        ctx: PageCtx::anonymous("Sign in", Some(&session)),
-        email: String::new(),
-        error: None,
-        signed_out: query.signed_out.is_some(),
-    })
-}
-
-pub async fn log_in(
-    req: HttpRequest,
-    services: web::Data<Services>,
-    session: Session,
-    CsrfForm(form): CsrfForm<LoginForm>,
-) -> Result<HttpResponse, PageError> {
-    match services
-        .accounts
-        .authenticate(&form.email, &form.password, client_ip(&req))
-        .await
-    {
-        Ok(user) => {
-            sign_in(&session, user.id)?;
-            Ok(see_other("/"))
-        }
-        Err(AppError::Unauthenticated(_)) => render(&LoginPage {
-            ctx: PageCtx::anonymous("Sign in", Some(&session)),
-            email: form.email,
-            error: Some("Wrong email or password.".into()),
-            signed_out: false,
-        }),
-        Err(other) => Err(other.into()),
-    }
-}
-
-pub async fn log_out(signed_in: SignedIn, CsrfForm(_): CsrfForm<EmptyForm>) -> HttpResponse {
-    signed_in.session.purge();
-    see_other("/login?signed_out=1")
-}
-
-/// A form with nothing but its CSRF token.
-#[derive(Deserialize)]
-pub struct EmptyForm {}

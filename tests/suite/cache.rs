@@ -13,7 +13,7 @@ backend_tests! {
         let secret = issued.secret.expose_secret();
         app.services.tokens.verify(secret, None).await.unwrap();
 
-        app.services.db.clone().close().await.unwrap();
+        app.services.close().await.unwrap();
 
         let verified = app.services.tokens.verify(secret, Some(&perm("api-token.find"))).await.unwrap();
         assert_eq!(verified.id, issued.token.id);
@@ -28,7 +28,7 @@ backend_tests! {
         let secret = issued.secret.expose_secret();
         app.services.tokens.verify(secret, None).await.unwrap();
         // From here on only the cache can answer.
-        app.services.db.clone().close().await.unwrap();
+        app.services.close().await.unwrap();
 
         tokio::time::sleep(std::time::Duration::from_millis(1700)).await;
 
@@ -40,7 +40,7 @@ backend_tests! {
         let made_up = TokenSecret::generate().unwrap();
         assert!(matches!(app.services.tokens.verify(made_up.expose_secret(), None).await, Err(VerifyError::Unknown)));
 
-        app.services.db.clone().close().await.unwrap();
+        app.services.close().await.unwrap();
 
         assert!(matches!(app.services.tokens.verify(made_up.expose_secret(), None).await, Err(VerifyError::Unknown)));
         let another = TokenSecret::generate().unwrap();
@@ -116,9 +116,9 @@ backend_tests! {
     async fn with_digests_loaded_made_up_tokens_never_reach_the_database(app) {
         let project = app.project("acme", Plan::Professional).await;
         let issued = app.issue(&Actor::system(), &project, token("Real")).await;
-        app.services.tokens.load_known_digests().await.unwrap();
+        app.services.tokens.digests().load_all().await.unwrap();
 
-        app.services.db.clone().close().await.unwrap();
+        app.services.close().await.unwrap();
 
         for _ in 0..20 {
             let made_up = TokenSecret::generate().unwrap();
@@ -131,8 +131,8 @@ backend_tests! {
     async fn another_instances_new_token_is_seen_after_a_sync(app) {
         let project = app.project("acme", Plan::Professional).await;
         let here = app.services.clone();
-        here.tokens.load_known_digests().await.unwrap();
-        let elsewhere = latchkey::startup::Services::connect_and_migrate(&app.settings).await.unwrap();
+        here.tokens.digests().load_all().await.unwrap();
+        let elsewhere = latchkey::services::Services::connect_and_migrate(&app.settings).await.unwrap();
         let before = chrono::Utc::now() - chrono::Duration::seconds(5);
 
         let new = NewTokenInput { ..token("Made elsewhere") };
@@ -141,7 +141,7 @@ backend_tests! {
         let secret = issued.secret.expose_secret();
         assert!(matches!(here.tokens.verify(secret, None).await, Err(VerifyError::Unknown)), "not synced yet");
 
-        here.tokens.sync_known_digests(before).await.unwrap();
+        here.tokens.digests().since(before).await.unwrap();
 
         assert_eq!(here.tokens.verify(secret, None).await.unwrap().id, issued.token.id);
         // This instance's own new tokens need no sync at all.

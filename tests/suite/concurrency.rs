@@ -25,16 +25,16 @@ backend_tests! {
             assert!(matches!(failure, AppError::Conflict { field: Some("name"), .. }), "{failure:?}");
             let rows = api_token::Entity::find()
                 .filter(api_token::Column::Name.eq(name.as_str()))
-                .all(&app.services.db).await.unwrap();
+                .all(&app.db).await.unwrap();
             assert_eq!(rows.len(), 1);
             let grants = latchkey::entities::token_permission::Entity::find()
                 .filter(latchkey::entities::token_permission::Column::TokenId.eq(rows[0].id))
-                .count(&app.services.db).await.unwrap();
+                .count(&app.db).await.unwrap();
             assert!(grants == 1 || grants == 2);
             let events = audit_event::Entity::find()
                 .filter(audit_event::Column::Action.eq("token.create"))
                 .filter(audit_event::Column::TargetLabel.eq(name.as_str()))
-                .count(&app.services.db).await.unwrap();
+                .count(&app.db).await.unwrap();
             assert_eq!(events, 1);
         }
     }

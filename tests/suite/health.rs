@@ -23,7 +23,7 @@ backend_tests! {
     async fn readyz_answers_503_when_the_database_is_gone(app) {
         let application = Application::build(app.settings.clone()).await.unwrap();
         let port = application.port();
-        application.services().db.clone().close().await.unwrap();
+        application.services().close().await.unwrap();
         tokio::spawn(application.run_until_stopped());
 
         let ready = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await.unwrap();

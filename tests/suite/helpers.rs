@@ -9,7 +9,7 @@ use latchkey::domain::{
 };
 use latchkey::error::AppError;
 use latchkey::projects::{NewProject, Project};
-use latchkey::startup::Services;
+use latchkey::services::Services;
 use latchkey::tokens::{DurationInput, IssuedToken, NewToken, NewTokenInput};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database};
@@ -74,6 +74,9 @@ impl StatementCounter {
 
 pub struct TestApp {
     pub services: Services,
+    /// The test's own handle on the services' connection pool, for reading and changing
+    /// storage directly.
+    pub db: sea_orm::DatabaseConnection,
     pub settings: Settings,
     pub backend: Backend,
     /// Every statement issued on behalf of a request to a server over `services`.
@@ -114,9 +117,10 @@ impl TestApp {
             }
         });
         Migrator::up(&db, None).await.expect("migrate");
-        let services = Services::new(db, &settings);
+        let services = Services::new(db.clone(), &settings);
         Some(TestApp {
             services,
+            db,
             settings,
             backend,
             statements,
@@ -238,6 +242,7 @@ pub fn actor_of(user: &User) -> Actor {
     Actor::user(UserActor {
         id: user.id,
         email: user.email.clone(),
+        display_name: user.display_name.clone(),
         is_super_admin: user.is_super_admin,
     })
 }

@@ -47,10 +47,10 @@ backend_tests! {
         }
         // "charlie" was used long ago, "bravo" recently, "Alpha" never.
         for (id, minutes_ago) in [(ids[2], 60), (ids[0], 1)] {
-            let model = api_token::Entity::find_by_id(id).one(&app.services.db).await.unwrap().unwrap();
+            let model = api_token::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
             let mut active: api_token::ActiveModel = model.into();
             active.last_used_at = Set(Some((chrono::Utc::now() - chrono::Duration::minutes(minutes_ago)).naive_utc()));
-            active.update(&app.services.db).await.unwrap();
+            active.update(&app.db).await.unwrap();
         }
 
         let (by_name, _) = names(&app, &project, ListQuery { sort: SortKey::Name, order: SortOrder::Asc, ..Default::default() }).await;

@@ -9,7 +9,7 @@ use uuid::Uuid;
 /// Moves a token's expiry into the past, as time passing would.
 pub async fn expire(app: &TestApp, token_id: Uuid) {
     let model = api_token::Entity::find_by_id(token_id)
-        .one(&app.services.db)
+        .one(&app.db)
         .await
         .unwrap()
         .unwrap();
@@ -17,7 +17,7 @@ pub async fn expire(app: &TestApp, token_id: Uuid) {
     active.expires_at = Set(Some(
         (chrono::Utc::now() - chrono::Duration::seconds(5)).naive_utc(),
     ));
-    active.update(&app.services.db).await.unwrap();
+    active.update(&app.db).await.unwrap();
 }
 
 backend_tests! {
@@ -36,8 +36,8 @@ backend_tests! {
         }
 
         // Every row of the tables that touch tokens, as text.
-        let tokens = api_token::Entity::find().all(&app.services.db).await.unwrap();
-        let audit = audit_event::Entity::find().all(&app.services.db).await.unwrap();
+        let tokens = api_token::Entity::find().all(&app.db).await.unwrap();
+        let audit = audit_event::Entity::find().all(&app.db).await.unwrap();
         let rows = format!("{tokens:?}{audit:?}");
         for secret in current.iter().chain(&superseded) {
             // The random body alone, in case a prefix-less copy were stored.

@@ -15,7 +15,7 @@ backend_tests! {
         let unknown = TokenSecret::generate().unwrap().expose_secret().to_owned();
 
         // With the pool closed, anything that reached the database would fail differently.
-        app.services.db.clone().close().await.unwrap();
+        app.services.close().await.unwrap();
 
         assert!(matches!(app.services.tokens.verify(&typo, None).await, Err(VerifyError::Malformed(MalformedToken::Checksum))));
         assert!(matches!(app.services.tokens.verify("Bearer nonsense", None).await, Err(VerifyError::Malformed(MalformedToken::Prefix))));
@@ -73,7 +73,7 @@ backend_tests! {
 
         // Settings are resolved again from the same data folder, as a second start would.
         let settings = settings_for(&app.dir, app.settings.database_url.clone());
-        let restarted = latchkey::startup::Services::connect_and_migrate(&settings).await.unwrap();
+        let restarted = latchkey::services::Services::connect_and_migrate(&settings).await.unwrap();
 
         assert_eq!(restarted.tokens.verify(issued.secret.expose_secret(), None).await.unwrap().id, issued.token.id);
     }

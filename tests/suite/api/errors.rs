@@ -53,7 +53,7 @@ backend_tests! {
         let project = api.project("acme", Plan::Professional).await;
         let issued = api.issue(&project, token("Real")).await;
 
-        api.services.db.clone().close().await.unwrap();
+        api.services.close().await.unwrap();
 
         let reply = api.post("/verify", None, json!({ "token": issued.secret.expose_secret() })).await;
         reply.assert_error(503, "unavailable");

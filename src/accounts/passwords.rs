@@ -14,7 +14,6 @@ use crate::domain::Password;
 use crate::error::AppError;
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use rand::TryRng;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, Mutex};
 use subtle::ConstantTimeEq;
@@ -88,10 +87,7 @@ impl Hashing {
 /// An argon2id hash of `password` in PHC string form, with the recommended parameters and
 /// a fresh random salt.
 pub async fn hash(password: Password) -> Result<String, AppError> {
-    let mut salt = [0u8; SALT_LEN];
-    rand::rngs::SysRng
-        .try_fill_bytes(&mut salt)
-        .map_err(|e| anyhow::anyhow!("the OS random generator failed: {e}"))?;
+    let salt = crate::random::bytes::<SALT_LEN>()?;
     HASHING
         .run(move |area| hash_in(area, password.expose_secret().as_bytes(), &salt))
         .await?

@@ -6,8 +6,7 @@ use crate::entities::session;
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
 use chrono::Utc;
-use rand::TryRng;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -42,10 +41,7 @@ fn expiry(ttl: &Duration) -> chrono::NaiveDateTime {
 }
 
 fn new_session_key() -> Result<SessionKey, anyhow::Error> {
-    let mut bytes = [0u8; 32];
-    rand::rngs::SysRng
-        .try_fill_bytes(&mut bytes)
-        .map_err(|e| anyhow::anyhow!("the OS random generator failed: {e}"))?;
+    let bytes = crate::random::bytes::<32>()?;
     SessionKey::try_from(hex::encode(bytes)).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
@@ -115,23 +111,32 @@ impl SessionStore for DatabaseSessionStore {
         session_state: HashMap<String, String>,
         ttl: &Duration,
     ) -> Result<SessionKey, UpdateError> {
-        // A session ended elsewhere (logout in another tab, a password change) must not be
-        // brought back by a late write of its old state.
-        let exists = session::Entity::find_by_id(storage_id(&session_key))
-            .one(&self.db)
+        // Only an existing row is updated: a session ended elsewhere (logout in another tab,
+        // a password change) must not be brought back by a late write of its old state.
+        let updated = session::Entity::update_many()
+            .col_expr(
+                session::Column::UserId,
+                Expr::value(user_id_of(&session_state)),
+            )
+            .col_expr(
+                session::Column::State,
+                Expr::value(
+                    serde_json::to_string(&session_state)
+                        .map_err(|e| UpdateError::Serialization(e.into()))?,
+                ),
+            )
+            .col_expr(session::Column::ExpiresAt, Expr::value(expiry(ttl)))
+            .filter(session::Column::Id.eq(storage_id(&session_key)))
+            .exec(&self.db)
             .await
-            .map_err(|e| UpdateError::Other(e.into()))?
-            .is_some();
-        if !exists {
+            .map_err(|e| UpdateError::Other(e.into()))?;
+        if updated.rows_affected == 0 {
             // Start over with an empty state rather than resurrect the signed-in user.
             return self.save(HashMap::new(), ttl).await.map_err(|e| match e {
                 SaveError::Serialization(e) => UpdateError::Serialization(e),
                 SaveError::Other(e) => UpdateError::Other(e),
             });
         }
-        self.write(&session_key, &session_state, ttl)
-            .await
-            .map_err(UpdateError::Other)?;
         Ok(session_key)
     }
 
@@ -141,10 +146,7 @@ impl SessionStore for DatabaseSessionStore {
         ttl: &Duration,
     ) -> Result<(), anyhow::Error> {
         session::Entity::update_many()
-            .col_expr(
-                session::Column::ExpiresAt,
-                sea_orm::sea_query::Expr::value(expiry(ttl)),
-            )
+            .col_expr(session::Column::ExpiresAt, Expr::value(expiry(ttl)))
             .filter(session::Column::Id.eq(storage_id(session_key)))
             .exec(&self.db)
             .await?;

@@ -1,0 +1,132 @@
+//! Credentials: signing in with an email and password (timing-safe for unknown emails) and
+//! changing one's password.
+
+use super::{Accounts, User, passwords};
+use crate::audit::{self, AuditTarget};
+use crate::domain::{Actor, Email, Password};
+use crate::entities::user;
+use crate::error::{AppError, AuthFailure};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use serde_json::json;
+use uuid::Uuid;
+
+impl Accounts {
+    /// Checks an email and password. Unknown emails are checked against a dummy hash so the
+    /// answer takes the same time either way. Success and failure are both audited.
+    #[tracing::instrument(skip_all)]
+    pub async fn authenticate(
+        &self,
+        email: &str,
+        password: &str,
+        client_ip: Option<String>,
+    ) -> Result<User, AppError> {
+        let found = match Email::parse(email) {
+            Ok(email) => {
+                user::Entity::find()
+                    .filter(user::Column::Email.eq(email.as_str()))
+                    .one(&self.db)
+                    .await?
+            }
+            Err(_) => None,
+        };
+        let stored_hash = found
+            .as_ref()
+            .map_or_else(|| DUMMY_HASH.to_owned(), |u| u.password_hash.clone());
+        let password_ok = passwords::verify(password.to_owned(), stored_hash).await?;
+
+        let txn = self.db.begin().await?;
+        let outcome = match found {
+            Some(user) if password_ok && !user.disabled => {
+                let mut active: user::ActiveModel = user.into();
+                active.last_login_at = Set(Some(Utc::now().naive_utc()));
+                let user = User::from(active.update(&txn).await?);
+                let actor = user.actor().with_client_ip(client_ip);
+                audit::record(
+                    &txn,
+                    &actor,
+                    None,
+                    "auth.login_succeeded",
+                    AuditTarget::new("user", user.id, &user.email),
+                    json!({}),
+                )
+                .await?;
+                Ok(user)
+            }
+            other => {
+                let actor = Actor::system().with_client_ip(client_ip);
+                let target = match &other {
+                    Some(user) => AuditTarget::new("user", user.id, &user.email),
+                    None => AuditTarget {
+                        kind: "user",
+                        id: None,
+                        label: email.trim().chars().take(254).collect(),
+                    },
+                };
+                let reason = match other {
+                    Some(user) if user.disabled && password_ok => "disabled",
+                    Some(_) => "wrong_password",
+                    None => "unknown_email",
+                };
+                audit::record(
+                    &txn,
+                    &actor,
+                    None,
+                    "auth.login_failed",
+                    target,
+                    json!({ "reason": reason }),
+                )
+                .await?;
+                Err(AppError::Unauthenticated(AuthFailure::BadCredentials))
+            }
+        };
+        txn.commit().await?;
+        outcome
+    }
+
+    /// Changes a password after checking the current one, and ends every session of the
+    /// user; the caller re-establishes its own.
+    #[tracing::instrument(skip_all, fields(user_id = %user_id))]
+    pub async fn change_password(
+        &self,
+        user_id: Uuid,
+        current: &str,
+        new: Password,
+        client_ip: Option<String>,
+    ) -> Result<(), AppError> {
+        let existing = user::Entity::find_by_id(user_id)
+            .one(&self.db)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !passwords::verify(current.to_owned(), existing.password_hash.clone()).await? {
+            return Err(AppError::invalid(
+                "current_password",
+                "The current password is not correct.",
+            ));
+        }
+        let hash = passwords::hash(new).await?;
+        let txn = self.db.begin().await?;
+        let actor = User::from(existing.clone())
+            .actor()
+            .with_client_ip(client_ip);
+        let email = existing.email.clone();
+        let mut active: user::ActiveModel = existing.into();
+        active.password_hash = Set(hash);
+        active.update(&txn).await?;
+        crate::sessions::end_sessions_of(&txn, user_id).await?;
+        audit::record(
+            &txn,
+            &actor,
+            None,
+            "user.password_change",
+            AuditTarget::new("user", user_id, &email),
+            json!({}),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// A valid argon2id hash of a random string nobody knows, for timing-safe misses.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1Ff9gGN8MIRxVLl3AP1oqfuQmEHVNqCLbZJk4M7mKUc";

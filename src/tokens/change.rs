@@ -1,0 +1,191 @@
+//! The operations that change a token without issuing a secret: update and revoke.
+
+use super::input::{TokenChanges, TokenChangesInput};
+use super::service::{RevokedToken, TokenService};
+use super::store::{self, ensure_live, grant_for, kind_of, type_of, uids};
+use super::view::{self, Named};
+use crate::audit::{self, AuditTarget};
+use crate::domain::{Action, Actor, Permission, PermissionSet};
+use crate::entities::api_token;
+use crate::error::AppError;
+use crate::projects::{ContentType, Project, load_content_types, lock_project};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, TransactionTrait};
+use serde_json::json;
+use uuid::Uuid;
+
+impl TokenService {
+    /// Changes name, description, type and permissions. The duration is fixed at creation.
+    /// Narrowing is always allowed; anything added must be held by the actor.
+    #[tracing::instrument(skip_all, fields(project_id = %project_id, token_id = %token_id))]
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        project_id: Uuid,
+        token_id: Uuid,
+        input: TokenChangesInput,
+    ) -> Result<super::TokenView, AppError> {
+        let txn = self.db.begin().await?;
+        let project = Project::try_from(lock_project(&txn, project_id).await?)?;
+        let authority = self.authority(&txn, actor, project_id).await?;
+        authority.require(Permission::api_token(Action::Update))?;
+        store::require_self_service(&project)?;
+        let current = store::find(&txn, project_id, token_id).await?;
+        authority.require_manage(kind_of(&current)?, current.owner_id)?;
+        ensure_live(&current)?;
+        let current_type = type_of(&current)?;
+        let changes = TokenChanges::parse(input, current_type)?;
+        let content_types = load_content_types(&txn, project_id).await?;
+        let current_explicit = store::explicit_permissions(&txn, &[current.id])
+            .await?
+            .remove(&current.id)
+            .unwrap_or_default();
+        if changes.is_empty() {
+            txn.rollback().await?;
+            return self.view(current, &current_explicit, &content_types).await;
+        }
+        let new_type = changes.token_type.unwrap_or(current_type);
+        let new_explicit = changes
+            .permissions
+            .clone()
+            .unwrap_or_else(|| current_explicit.clone());
+        if new_type != current_type || new_explicit != current_explicit {
+            store::ensure_content_types_exist(&new_explicit, &content_types)?;
+            let before = grant_for(current_type, &current_explicit).resolve(uids(&content_types));
+            let after = grant_for(new_type, &new_explicit).resolve(uids(&content_types));
+            let added: PermissionSet = after
+                .iter()
+                .filter(|p| !before.contains(p))
+                .cloned()
+                .collect();
+            authority.require_all(&added)?;
+        }
+        if let Some(name) = &changes.name {
+            store::ensure_name_free(&txn, project_id, name, Some(token_id)).await?;
+        }
+        let mut details = serde_json::Map::new();
+        let mut active: api_token::ActiveModel = current.clone().into();
+        if let Some(name) = &changes.name
+            && name.as_str() != current.name
+        {
+            details.insert(
+                "name".into(),
+                json!({ "from": current.name, "to": name.as_str() }),
+            );
+            active.name = Set(name.as_str().to_owned());
+            active.live_name_key = Set(Some(name.uniqueness_key()));
+        }
+        if let Some(description) = &changes.description
+            && description.as_str() != current.description
+        {
+            details.insert("description".into(), json!({ "changed": true }));
+            active.description = Set(description.as_str().to_owned());
+        }
+        if new_type != current_type {
+            details.insert(
+                "type".into(),
+                json!({ "from": current_type.as_str(), "to": new_type.as_str() }),
+            );
+            active.token_type = Set(new_type.as_str().to_owned());
+        }
+        if new_explicit != current_explicit {
+            details.insert(
+                "permissions".into(),
+                json!({ "from": current_explicit, "to": new_explicit }),
+            );
+        }
+        if details.is_empty() {
+            txn.rollback().await?;
+            return self.view(current, &current_explicit, &content_types).await;
+        }
+        active.updated_at = Set(Utc::now().naive_utc());
+        let updated = active
+            .update(&txn)
+            .await
+            .map_err(store::name_conflict_on_unique)?;
+        if new_explicit != current_explicit {
+            store::replace_permissions(&txn, token_id, &new_explicit, &content_types).await?;
+        }
+        audit::record(
+            &txn,
+            actor,
+            Some(project_id),
+            "token.update",
+            AuditTarget::new("api_token", token_id, &updated.name),
+            serde_json::Value::Object(details),
+        )
+        .await?;
+        txn.commit().await?;
+        self.cache.forget_token(&current.secret_hash);
+        self.view(updated, &new_explicit, &content_types).await
+    }
+
+    /// The view of a token whose grant and content types were read in the operation.
+    async fn view(
+        &self,
+        token: api_token::Model,
+        explicit: &PermissionSet,
+        content_types: &[ContentType],
+    ) -> Result<super::TokenView, AppError> {
+        let permissions = grant_for(type_of(&token)?, explicit).resolve(uids(content_types));
+        let named = self.names(token).await?;
+        view::view_of(named, permissions)
+    }
+
+    async fn names(&self, token: api_token::Model) -> Result<Named, AppError> {
+        single_named(view::name_all(&self.db, vec![token]).await?)
+    }
+
+    /// Revokes at once; cannot be undone. The name becomes free again. Allowed on every
+    /// plan, so a downgraded project can still clean up.
+    #[tracing::instrument(skip_all, fields(project_id = %project_id, token_id = %token_id))]
+    pub async fn revoke(
+        &self,
+        actor: &Actor,
+        project_id: Uuid,
+        token_id: Uuid,
+    ) -> Result<RevokedToken, AppError> {
+        let txn = self.db.begin().await?;
+        lock_project(&txn, project_id).await?;
+        let authority = self.authority(&txn, actor, project_id).await?;
+        authority.require(Permission::api_token(Action::Delete))?;
+        let current = live_or_not_found(&txn, project_id, token_id).await?;
+        authority.require_manage(kind_of(&current)?, current.owner_id)?;
+        let old_hash = current.secret_hash.clone();
+        let revoked = store::mark_revoked(&txn, current, Utc::now()).await?;
+        audit::record(
+            &txn,
+            actor,
+            Some(project_id),
+            "token.revoke",
+            AuditTarget::new("api_token", token_id, &revoked.name),
+            json!({}),
+        )
+        .await?;
+        txn.commit().await?;
+        self.cache.forget_token(&old_hash);
+        tracing::info!("token revoked");
+        Ok(RevokedToken {
+            id: revoked.id,
+            name: revoked.name,
+        })
+    }
+}
+
+/// A revoked token is gone as far as revoking goes.
+async fn live_or_not_found(
+    conn: &impl ConnectionTrait,
+    project_id: Uuid,
+    token_id: Uuid,
+) -> Result<api_token::Model, AppError> {
+    let current = store::find(conn, project_id, token_id).await?;
+    if current.revoked_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    Ok(current)
+}
+
+fn single_named(mut rows: Vec<Named>) -> Result<Named, AppError> {
+    rows.pop()
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("a named token went missing")))
+}

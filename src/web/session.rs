@@ -1,0 +1,107 @@
+//! The dashboard's session, typed: the one place that knows its keys (the signed-in user, the
+//! CSRF token, the flash message and the sealed secret awaiting its reveal).
+
+use super::flash::Flash;
+use super::page::PageError;
+use super::reveal::Sealed;
+use crate::sessions::USER_ID_KEY;
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use std::future::{Ready, ready};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+const CSRF_KEY: &str = "csrf";
+const FLASH_KEY: &str = "flash";
+const REVEAL_KEY: &str = "reveal";
+
+#[derive(Clone)]
+pub struct TypedSession(Session);
+
+impl FromRequest for TypedSession {
+    type Error = PageError;
+    type Future = Ready<Result<Self, PageError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self::of(req)))
+    }
+}
+
+impl TypedSession {
+    pub fn of(req: &HttpRequest) -> Self {
+        Self(req.get_session())
+    }
+
+    /// The signed-in user's id, if any.
+    pub fn user_id(&self) -> Option<Uuid> {
+        self.0.get::<Uuid>(USER_ID_KEY).ok().flatten()
+    }
+
+    /// Signs `user_id` in under a new session id, with a fresh CSRF token (so a token seen
+    /// before authentication is useless after).
+    pub fn sign_in(&self, user_id: Uuid) -> Result<(), PageError> {
+        self.0.renew();
+        self.0
+            .insert(USER_ID_KEY, user_id)
+            .map_err(|e| PageError::Internal(anyhow::anyhow!("cannot store the session: {e}")))?;
+        self.rotate_csrf();
+        Ok(())
+    }
+
+    /// Ends the session: its row is deleted and the cookie cleared.
+    pub fn log_out(&self) {
+        self.0.purge();
+    }
+
+    /// The session's CSRF token, created on first use.
+    pub fn csrf_token(&self) -> String {
+        match self.0.get::<String>(CSRF_KEY) {
+            Ok(Some(token)) => token,
+            _ => self.rotate_csrf(),
+        }
+    }
+
+    /// Whether `sent` is the session's CSRF token; compared in constant time, and never
+    /// true for a session without one.
+    pub fn csrf_matches(&self, sent: &str) -> bool {
+        let expected = self
+            .0
+            .get::<String>(CSRF_KEY)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        !expected.is_empty() && bool::from(sent.as_bytes().ct_eq(expected.as_bytes()))
+    }
+
+    fn rotate_csrf(&self) -> String {
+        // Without OS randomness there is no safe token; an empty one never matches.
+        let Ok(bytes) = crate::random::bytes::<32>() else {
+            return String::new();
+        };
+        let token = hex::encode(bytes);
+        if let Err(e) = self.0.insert(CSRF_KEY, &token) {
+            tracing::warn!(error = %e, "could not store the CSRF token");
+        }
+        token
+    }
+
+    /// A message for the next page this session renders.
+    pub fn flash(&self, flash: Flash) {
+        if let Err(e) = self.0.insert(FLASH_KEY, flash) {
+            tracing::warn!(error = %e, "could not store a flash message");
+        }
+    }
+
+    pub fn take_flash(&self) -> Option<Flash> {
+        self.0.remove_as::<Flash>(FLASH_KEY).and_then(Result::ok)
+    }
+
+    pub(super) fn stash_reveal(&self, sealed: Sealed) -> Result<(), anyhow::Error> {
+        Ok(self.0.insert(REVEAL_KEY, sealed)?)
+    }
+
+    pub(super) fn take_reveal(&self) -> Option<Sealed> {
+        self.0.remove_as::<Sealed>(REVEAL_KEY)?.ok()
+    }
+}

@@ -1,0 +1,158 @@
+//! A token's page: its details, the edit form, and the one-time reveal after a create or a
+//! regenerate.
+
+use super::form::{MatrixRow, TokenForm, matrix};
+use super::{TokenPath, creator, date_time, kind_label, last_used, status_of};
+use crate::domain::FieldErrors;
+use crate::error::AppError;
+use crate::services::Services;
+use crate::tokens::{TokenChangesInput, TokenView};
+use crate::web::csrf::CsrfForm;
+use crate::web::forms::{FormFailure, settle};
+use crate::web::page::{PageCtx, PageError, render_with_status};
+use crate::web::paths;
+use crate::web::project_page::ProjectPage;
+use crate::web::reveal::RevealCipher;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "pages/tokens/edit.html")]
+struct EditTokenPage {
+    ctx: PageCtx,
+    token_name: String,
+    form: TokenForm,
+    errors: FieldErrors,
+    general_error: Option<String>,
+    matrix: Vec<MatrixRow>,
+    reveal: Option<String>,
+    editable: bool,
+    manageable: bool,
+    read_only_reason: Option<&'static str>,
+    kind_label: &'static str,
+    duration: String,
+    created: String,
+    last_used: String,
+    expires: String,
+    status_class: &'static str,
+    status_label: &'static str,
+    creator: String,
+    owner: Option<String>,
+    display_hint: String,
+    action_path: String,
+    regenerate_path: String,
+    delete_path: String,
+    list_path: String,
+}
+
+async fn show(
+    services: &Services,
+    page: &ProjectPage,
+    token: &TokenView,
+    form: TokenForm,
+    failure: FormFailure,
+    reveal: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let abilities = page.token_abilities();
+    let owner = token.owner.as_ref().map(|o| o.id);
+    let manageable = abilities.can_manage(token.kind, owner, token.revoked_at.is_some());
+    let editable = manageable && abilities.self_service();
+    let read_only_reason = if token.revoked_at.is_some() {
+        Some("This token has been deleted; it can no longer be changed.")
+    } else if !abilities.self_service() {
+        Some(
+            "API token management needs the Professional or Professional Unlimited plan; this token can still be deleted.",
+        )
+    } else if !manageable {
+        Some("Your role lets you view this token but not change it.")
+    } else {
+        None
+    };
+    let content_types = services.projects.content_types(page.project.id).await?;
+    let (status_class, status_label) = status_of(token);
+    let slug = &page.project.slug;
+    render_with_status(
+        &EditTokenPage {
+            ctx: page.ctx(services, "api-tokens", token.name.clone()).await?,
+            token_name: token.name.clone(),
+            matrix: matrix(&content_types, &form),
+            reveal,
+            editable,
+            manageable,
+            read_only_reason,
+            kind_label: kind_label(token.kind),
+            duration: token.duration.describe(),
+            created: date_time(token.created_at),
+            last_used: last_used(token),
+            expires: token
+                .expires_at
+                .map_or_else(|| "Never".to_owned(), date_time),
+            status_class,
+            status_label,
+            creator: creator(token),
+            owner: token.owner.as_ref().map(|o| o.label.clone()),
+            display_hint: token.display_hint.clone(),
+            regenerate_path: paths::regenerate_token(slug, token.id),
+            delete_path: paths::delete_token(slug, token.id),
+            action_path: paths::token(slug, token.id),
+            list_path: paths::tokens(slug),
+            form,
+            errors: failure.errors,
+            general_error: failure.general_error,
+        },
+        failure.status,
+    )
+}
+
+pub async fn edit_token_form(
+    services: web::Data<Services>,
+    cipher: web::Data<RevealCipher>,
+    page: ProjectPage,
+    path: web::Path<TokenPath>,
+) -> Result<HttpResponse, PageError> {
+    // Taken before anything else renders, so it is shown at most once, and only here.
+    let reveal = cipher
+        .take(page.session())
+        .filter(|r| r.token_id == path.id)
+        .map(|r| r.secret);
+    let token = services
+        .tokens
+        .get(&page.actor(), page.project.id, path.id)
+        .await?;
+    let form = TokenForm::of(&token);
+    show(&services, &page, &token, form, FormFailure::none(), reveal).await
+}
+
+pub async fn update_token(
+    services: web::Data<Services>,
+    page: ProjectPage,
+    path: web::Path<TokenPath>,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> Result<HttpResponse, PageError> {
+    let changes = TokenChangesInput {
+        name: Some(form.name.clone()),
+        description: Some(form.description.clone()),
+        token_type: Some(form.token_type.clone()),
+        permissions: form.chosen_permissions(),
+    };
+    let updated = services
+        .tokens
+        .update(&page.actor(), page.project.id, path.id, changes)
+        .await;
+    match updated {
+        Err(error @ (AppError::NotFound | AppError::PlanRequired { .. })) => Err(error.into()),
+        other => match settle(other)? {
+            Ok(token) => Ok(page.done(
+                format!("Saved “{}”.", token.name),
+                paths::token(&page.project.slug, token.id),
+            )),
+            Err(failure) => {
+                let token = services
+                    .tokens
+                    .get(&page.actor(), page.project.id, path.id)
+                    .await?;
+                show(&services, &page, &token, form, failure, None).await
+            }
+        },
+    }
+}
