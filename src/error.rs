@@ -3,7 +3,6 @@
 
 use crate::domain::{FieldErrors, Plan};
 use crate::random::RandomUnavailable;
-use crate::tokens::VerifyError;
 use sea_orm::{DbErr, RuntimeErr};
 
 #[derive(Debug, thiserror::Error)]
@@ -111,20 +110,6 @@ impl From<DbErr> for AppError {
             Self::Unavailable(error)
         } else {
             Self::Db(error)
-        }
-    }
-}
-
-impl From<VerifyError> for AppError {
-    fn from(error: VerifyError) -> Self {
-        match error {
-            VerifyError::Malformed(_) => Self::Unauthenticated(AuthFailure::Malformed),
-            VerifyError::Unknown => Self::Unauthenticated(AuthFailure::Unknown),
-            VerifyError::Expired => Self::Unauthenticated(AuthFailure::Expired),
-            VerifyError::Revoked => Self::Unauthenticated(AuthFailure::Revoked),
-            VerifyError::OwnerInactive => Self::Unauthenticated(AuthFailure::OwnerInactive),
-            VerifyError::Forbidden { required } => Self::missing_permission(required),
-            VerifyError::Backend(db) => Self::from(db),
         }
     }
 }

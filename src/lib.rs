@@ -17,4 +17,5 @@ pub mod sessions;
 pub mod startup;
 pub mod telemetry;
 pub mod tokens;
+pub mod verification_cache;
 pub mod web;

@@ -9,7 +9,7 @@ use crate::authority::require_super_admin;
 use crate::domain::{Actor, DisplayName, Email, Password, UserActor};
 use crate::entities::user;
 use crate::error::AppError;
-use crate::tokens::VerificationCache;
+use crate::verification_cache::VerificationCache;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,

@@ -51,10 +51,6 @@ pub fn bearer(req: &HttpRequest) -> Option<String> {
         .filter(|c| !c.is_empty())
 }
 
-pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|addr| addr.ip().to_string())
-}
-
 async fn authenticate(
     services: &Services,
     keys: &AccessTokenKeys,
@@ -105,7 +101,7 @@ impl FromRequest for Caller {
         let services = req.app_data::<web::Data<Services>>().cloned();
         let keys = req.app_data::<web::Data<AccessTokenKeys>>().cloned();
         let credential = bearer(req);
-        let client_ip = client_ip(req);
+        let client_ip = crate::telemetry::client_ip(req);
         Box::pin(async move {
             let (Some(services), Some(keys)) = (services, keys) else {
                 return Err(AppError::Unexpected(anyhow::anyhow!("API state missing")).into());

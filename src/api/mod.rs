@@ -5,9 +5,11 @@ mod body;
 mod caller;
 mod dto;
 mod error;
-mod handlers;
 pub mod jwt;
+mod login;
 mod openapi;
+mod tokens;
+mod verify;
 
 pub use error::ApiError;
 pub use openapi::ApiDoc;
@@ -34,7 +36,7 @@ macro_rules! api_routes {
                 cfg.service(
                     web::resource(concat!("/api/v1", $hot_path))
                         $( .route(web::$hot_method().to($hot_handler)) )+
-                        .default_service(web::to(handlers::method_not_allowed)),
+                        .default_service(web::to(method_not_allowed)),
                 );
             )*
         }
@@ -44,7 +46,7 @@ macro_rules! api_routes {
                 cfg.service(
                     web::resource($path)
                         $( .route(web::$method().to($handler)) )+
-                        .default_service(web::to(handlers::method_not_allowed)),
+                        .default_service(web::to(method_not_allowed)),
                 );
             )*
         }
@@ -55,15 +57,15 @@ macro_rules! api_routes {
 // regular expression, after the fixed paths beside it.
 api_routes! {
     hot: {
-        "/verify" => { post: handlers::verify }
+        "/verify" => { post: verify::verify }
     }
     scoped: {
-        "/auth/login" => { post: handlers::login }
-        "/tokens" => { get: handlers::list_tokens, post: handlers::create_token }
-        "/tokens/refresh" => { post: handlers::refresh_token }
-        "/tokens/{id}" => { get: handlers::get_token, patch: handlers::update_token, delete: handlers::delete_token }
-        "/tokens/{id}/regenerate" => { post: handlers::regenerate_token }
-        "/openapi.json" => { get: handlers::openapi }
+        "/auth/login" => { post: login::login }
+        "/tokens" => { get: tokens::list_tokens, post: tokens::create_token }
+        "/tokens/refresh" => { post: tokens::refresh_token }
+        "/tokens/{id}" => { get: tokens::get_token, patch: tokens::update_token, delete: tokens::delete_token }
+        "/tokens/{id}/regenerate" => { post: tokens::regenerate_token }
+        "/openapi.json" => { get: openapi::openapi }
     }
 }
 
@@ -102,7 +104,15 @@ fn scope() -> actix_web::Scope<
         .service(
             web::scope("/v1")
                 .configure(register)
-                .default_service(web::to(handlers::route_not_found)),
+                .default_service(web::to(route_not_found)),
         )
-        .default_service(web::to(handlers::route_not_found))
+        .default_service(web::to(route_not_found))
+}
+
+async fn method_not_allowed() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
+}
+
+async fn route_not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::RouteNotFound)
 }

@@ -1,7 +1,10 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations and the DTOs.
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and the DTOs, and the
+//! endpoint that serves it.
 
 use super::dto::*;
-use super::handlers;
+use super::{login, tokens, verify};
+use actix_web::HttpResponse;
+use actix_web::http::header::ContentType;
 use std::sync::OnceLock;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -14,16 +17,16 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         version = env!("CARGO_PKG_VERSION"),
     ),
     paths(
-        handlers::login,
-        handlers::list_tokens,
-        handlers::create_token,
-        handlers::get_token,
-        handlers::update_token,
-        handlers::delete_token,
-        handlers::regenerate_token,
-        handlers::refresh_token,
-        handlers::verify,
-        handlers::openapi,
+        login::login,
+        tokens::list_tokens,
+        tokens::create_token,
+        tokens::get_token,
+        tokens::update_token,
+        tokens::delete_token,
+        tokens::regenerate_token,
+        tokens::refresh_token,
+        verify::verify,
+        openapi,
     ),
     components(schemas(ErrorBody, ErrorDetail, TokenBody, IssuedTokenBody, TokenListBody)),
     modifiers(&BearerScheme),
@@ -57,4 +60,15 @@ pub fn document() -> &'static str {
             "{}".to_owned()
         })
     })
+}
+
+/// This document.
+#[utoipa::path(
+    get, path = "/api/v1/openapi.json", tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json"))
+)]
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(document())
 }

@@ -7,7 +7,7 @@ use crate::authority::require_super_admin;
 use crate::domain::{Actor, ContentTypeUid, Plan, ProjectAccess, Role};
 use crate::entities::{membership, project, user};
 use crate::error::AppError;
-use crate::tokens::VerificationCache;
+use crate::verification_cache::VerificationCache;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition};
 use sea_orm::{

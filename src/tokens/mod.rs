@@ -3,16 +3,16 @@
 //!
 //! - `service`: `TokenService` and its reads; `issue` and `change`: its writes;
 //! - `query`: list queries and their SQL; `store`: row-level statements; `view`: what callers see;
-//! - `verify`, `cache`, `known_digests`, `last_used`: the verification hot path;
+//! - `verify`, `digest_sync`, `last_used`: the verification hot path (its cache is
+//!   `crate::verification_cache`);
 //! - `format`, `hashing`, `input`: secrets and raw input.
 
-mod cache;
 mod change;
+mod digest_sync;
 pub mod format;
 pub mod hashing;
 mod input;
 mod issue;
-mod known_digests;
 mod last_used;
 mod query;
 mod service;
@@ -20,11 +20,11 @@ mod store;
 mod verify;
 mod view;
 
-pub use cache::{TokenFacts, VerificationCache};
+pub use crate::verification_cache::{TokenFacts, VerificationCache};
+pub use digest_sync::DigestSync;
 pub use format::{MalformedToken, TokenSecret};
 pub use hashing::TokenHasher;
 pub use input::{DurationInput, NewToken, NewTokenInput, TokenChanges, TokenChangesInput};
-pub use known_digests::DigestSync;
 pub use last_used::LastUsedRecorder;
 pub use query::{ListQuery, MAX_PAGE, MAX_PER_PAGE, SortKey, SortOrder, StatusFilter};
 pub use service::{IssuedToken, RevokedToken, TokenPage, TokenService};

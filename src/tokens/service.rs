@@ -4,10 +4,9 @@
 //! event, after the project lock (`projects::lock_project`), and loads and checks what it
 //! changes once, inside that transaction, so checks hold until commit.
 
-use super::cache::VerificationCache;
+use super::digest_sync::DigestSync;
 use super::format::TokenSecret;
 use super::hashing::TokenHasher;
-use super::known_digests::DigestSync;
 use super::query::{ListQuery, filtered, sorted};
 use super::store;
 use super::verify::{VerifiedToken, Verifier, VerifyError};
@@ -16,6 +15,7 @@ use crate::authority::{self, Authority};
 use crate::domain::{Action, Actor, Permission, Plan};
 use crate::error::AppError;
 use crate::projects::Project;
+use crate::verification_cache::VerificationCache;
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, DatabaseConnection, PaginatorTrait, QuerySelect};
 use uuid::Uuid;

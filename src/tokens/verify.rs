@@ -2,14 +2,15 @@
 //! call and every protected service goes through. Checksum first, so garbage never reaches
 //! the database; then the HMAC digest, answered from the cache or by one indexed lookup.
 
-use super::cache::{Digest, TokenFacts, VerificationCache};
 use super::format::{self, MalformedToken};
 use super::hashing::TokenHasher;
 use super::store::{explicit_permissions_of, grant_for, uids};
 use crate::authority::access_of;
 use crate::domain::{Permission, TokenActor, TokenKind, TokenType};
 use crate::entities::{api_token, project};
+use crate::error::{AppError, AuthFailure};
 use crate::projects::load_content_types;
+use crate::verification_cache::{Digest, TokenFacts, VerificationCache};
 use chrono::Utc;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use std::ops::Deref;
@@ -68,6 +69,21 @@ pub enum VerifyError {
     /// The answer could not be determined: never treat as valid.
     #[error("verification failed: {0}")]
     Backend(#[from] DbErr),
+}
+
+/// How a refused verification reads to the services' callers.
+impl From<VerifyError> for AppError {
+    fn from(error: VerifyError) -> Self {
+        match error {
+            VerifyError::Malformed(_) => Self::Unauthenticated(AuthFailure::Malformed),
+            VerifyError::Unknown => Self::Unauthenticated(AuthFailure::Unknown),
+            VerifyError::Expired => Self::Unauthenticated(AuthFailure::Expired),
+            VerifyError::Revoked => Self::Unauthenticated(AuthFailure::Revoked),
+            VerifyError::OwnerInactive => Self::Unauthenticated(AuthFailure::OwnerInactive),
+            VerifyError::Forbidden { required } => Self::missing_permission(required),
+            VerifyError::Backend(db) => Self::from(db),
+        }
+    }
 }
 
 /// Answers verifications: the hasher, the cache and, on a miss, the database.

@@ -73,7 +73,7 @@ pub async fn change_password(
         Ok(()) => {
             // Every session of the user ended, this one included; keep this browser signed in
             // under a new session id.
-            signed_in.session.sign_in(signed_in.user.id)?;
+            signed_in.renew()?;
             Ok(signed_in.done(
                 "Password changed. Every other session has been signed out.",
                 paths::ACCOUNT,

@@ -5,8 +5,9 @@ use super::flash::Flash;
 use super::page::{PageCtx, PageError, see_other};
 use super::session::TypedSession;
 use crate::accounts::User;
-use crate::domain::Actor;
+use crate::domain::{Actor, ProjectAccess};
 use crate::error::AppError;
+use crate::projects::Project;
 use crate::services::Services;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
@@ -36,7 +37,25 @@ impl SignedIn {
         section: &'static str,
         title: impl Into<String>,
     ) -> Result<PageCtx, PageError> {
-        PageCtx::signed_in(services, self, None, section, title).await
+        self.ctx_in(services, None, section, title).await
+    }
+
+    /// The same, for a page of `project`.
+    pub async fn ctx_in(
+        &self,
+        services: &Services,
+        project: Option<(&Project, ProjectAccess)>,
+        section: &'static str,
+        title: impl Into<String>,
+    ) -> Result<PageCtx, PageError> {
+        PageCtx::for_user(services, &self.user, &self.session, project, section, title).await
+    }
+
+    /// Signs the user in under a new session id (after the password changed).
+    pub fn renew(&self) -> Result<(), PageError> {
+        self.session
+            .sign_in(self.user.id)
+            .map_err(PageError::Internal)
     }
 
     /// A finished action: its message on the next page, and a redirect there.

@@ -1,10 +1,10 @@
 //! What every page shares (the signed-in user, the project switcher and navigation, flash,
 //! CSRF token), the HTML error type, and rendering with the right headers.
 
-use super::auth::SignedIn;
 use super::flash::Flash;
 use super::paths;
 use super::session::TypedSession;
+use crate::accounts::User;
 use crate::authority::ProjectAbility;
 use crate::domain::{Plan, ProjectAccess};
 use crate::error::AppError;
@@ -96,15 +96,15 @@ impl PageCtx {
         }
     }
 
-    /// For a signed-in user's page, in `project` if it belongs to one.
-    pub async fn signed_in(
+    /// For a signed-in user's page, in `project` if it belongs to one (see `SignedIn::ctx`).
+    pub async fn for_user(
         services: &Services,
-        signed_in: &SignedIn,
+        user: &User,
+        session: &TypedSession,
         project: Option<(&Project, ProjectAccess)>,
         section: &'static str,
         title: impl Into<String>,
     ) -> Result<Self, PageError> {
-        let user = &signed_in.user;
         let current_slug = project.map(|(p, _)| p.slug.as_str());
         let projects = services
             .projects
@@ -132,8 +132,8 @@ impl PageCtx {
                 access,
             }),
             section,
-            flash: signed_in.session.take_flash(),
-            csrf_token: signed_in.session.csrf_token(),
+            flash: session.take_flash(),
+            csrf_token: session.csrf_token(),
             request_id: crate::telemetry::current_request_id().map(|id| id.to_string()),
         })
     }

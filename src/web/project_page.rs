@@ -50,14 +50,9 @@ impl ProjectPage {
         section: &'static str,
         title: impl Into<String>,
     ) -> Result<PageCtx, PageError> {
-        PageCtx::signed_in(
-            services,
-            &self.signed_in,
-            Some((&self.project, self.access)),
-            section,
-            title,
-        )
-        .await
+        self.signed_in
+            .ctx_in(services, Some((&self.project, self.access)), section, title)
+            .await
     }
 
     /// See `SignedIn::done`.

@@ -3,22 +3,13 @@
 //! the server-side session, encrypted with a key the database never sees, and is removed
 //! by the very next page the session renders, whichever page that is.
 
-use super::session::TypedSession;
+use super::session::{Sealed, TypedSession};
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[derive(Clone)]
 pub struct RevealCipher(ChaCha20Poly1305);
-
-/// A secret as it waits in the session: encrypted, with the token it belongs to.
-#[derive(Serialize, Deserialize)]
-pub(super) struct Sealed {
-    token_id: Uuid,
-    nonce: String,
-    ciphertext: String,
-}
 
 /// A secret ready to show once.
 pub struct Reveal {

@@ -2,12 +2,11 @@
 //! CSRF token, the flash message and the sealed secret awaiting its reveal).
 
 use super::flash::Flash;
-use super::page::PageError;
-use super::reveal::Sealed;
 use crate::sessions::USER_ID_KEY;
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
+use serde::{Deserialize, Serialize};
 use std::future::{Ready, ready};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
@@ -16,12 +15,21 @@ const CSRF_KEY: &str = "csrf";
 const FLASH_KEY: &str = "flash";
 const REVEAL_KEY: &str = "reveal";
 
+/// A new secret as it waits in the session for its one reveal: encrypted (see `reveal`),
+/// with the token it belongs to.
+#[derive(Serialize, Deserialize)]
+pub struct Sealed {
+    pub token_id: Uuid,
+    pub nonce: String,
+    pub ciphertext: String,
+}
+
 #[derive(Clone)]
 pub struct TypedSession(Session);
 
 impl FromRequest for TypedSession {
-    type Error = PageError;
-    type Future = Ready<Result<Self, PageError>>;
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, actix_web::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Ok(Self::of(req)))
@@ -40,11 +48,11 @@ impl TypedSession {
 
     /// Signs `user_id` in under a new session id, with a fresh CSRF token (so a token seen
     /// before authentication is useless after).
-    pub fn sign_in(&self, user_id: Uuid) -> Result<(), PageError> {
+    pub fn sign_in(&self, user_id: Uuid) -> Result<(), anyhow::Error> {
         self.0.renew();
         self.0
             .insert(USER_ID_KEY, user_id)
-            .map_err(|e| PageError::Internal(anyhow::anyhow!("cannot store the session: {e}")))?;
+            .map_err(|e| anyhow::anyhow!("cannot store the session: {e}"))?;
         self.rotate_csrf();
         Ok(())
     }

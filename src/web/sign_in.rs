@@ -64,7 +64,7 @@ pub async fn log_in(
         .await
     {
         Ok(user) => {
-            session.sign_in(user.id)?;
+            session.sign_in(user.id).map_err(PageError::Internal)?;
             Ok(see_other(paths::HOME))
         }
         Err(AppError::Unauthenticated(_)) => render(&LoginPage {

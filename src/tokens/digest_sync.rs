@@ -1,41 +1,10 @@
-//! Every digest stored in the database, once loaded: a digest outside the set is unknown
-//! without a query, so even an endless stream of distinct made-up tokens never reaches the
-//! database. This process adds its own new secrets before acknowledging them; a sync every
-//! second adds other instances' (`DigestSync`).
+//! Filling the known-digest set from the database, and keeping it current with the secrets
+//! other instances create and regenerate.
 
-use super::cache::{ByDigest, Digest, VerificationCache};
 use crate::entities::api_token;
+use crate::verification_cache::VerificationCache;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
-use std::collections::HashSet;
-use std::sync::RwLock;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-#[derive(Default)]
-pub(super) struct KnownDigests {
-    loaded: AtomicBool,
-    digests: RwLock<HashSet<Digest, ByDigest>>,
-}
-
-impl KnownDigests {
-    /// `Some(false)` when the digest is certainly not stored; `None` before the set is loaded.
-    pub(super) fn contains(&self, digest: &Digest) -> Option<bool> {
-        if !self.loaded.load(Ordering::Acquire) {
-            return None;
-        }
-        let digests = self.digests.read().unwrap_or_else(|p| p.into_inner());
-        Some(digests.contains(digest))
-    }
-
-    /// Adds digests; `complete` marks the set as holding every stored digest.
-    pub(super) fn extend(&self, added: impl IntoIterator<Item = Digest>, complete: bool) {
-        let mut digests = self.digests.write().unwrap_or_else(|p| p.into_inner());
-        digests.extend(added);
-        if complete {
-            self.loaded.store(true, Ordering::Release);
-        }
-    }
-}
 
 /// Fills the set from the database and keeps it current with other instances' changes.
 #[derive(Clone)]

@@ -1,20 +1,19 @@
-//! The endpoints. Each extracts, converts to domain input, calls one service method and
-//! answers JSON; the OpenAPI document is generated from the annotations here.
+//! Token management: list, create, read, change, revoke, regenerate, and the self-refresh
+//! of a token by itself. Each handler extracts, converts to domain input, calls one service
+//! method and answers JSON.
 
 use super::body;
-use super::caller::{Caller, bearer, client_ip};
+use super::caller::{Caller, bearer};
 use super::dto::*;
-use super::error::{ApiError, NO_STORE, json_answer};
-use super::jwt::AccessTokenKeys;
-use crate::domain::Permission;
+use super::error::{ApiError, NO_STORE};
 use crate::error::{AppError, AuthFailure};
 use crate::services::Services;
+use crate::telemetry::client_ip;
 use crate::tokens::{
     DurationInput, IssuedToken, ListQuery, MAX_PAGE, MAX_PER_PAGE, NewToken, NewTokenInput,
-    SortKey, SortOrder, StatusFilter, TokenChangesInput, VerifiedToken,
+    SortKey, SortOrder, StatusFilter, TokenChangesInput,
 };
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, ContentType};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use uuid::Uuid;
@@ -44,56 +43,6 @@ fn issued(
         details: TokenBody::from(&issued.token),
         token: issued.secret.expose_secret().to_owned(),
     })
-}
-
-/// Exchange an administrator's email and password for a short-lived access token.
-#[utoipa::path(
-    post, path = "/api/v1/auth/login", tag = "auth",
-    request_body = LoginRequest,
-    responses(
-        (status = 200, description = "A bearer token valid for 15 minutes", body = LoginResponse),
-        (status = 401, description = "Wrong email, password or project", body = ErrorBody),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 422, description = "Invalid body", body = ErrorBody),
-        (status = 503, description = "Database unavailable", body = ErrorBody),
-    )
-)]
-pub async fn login(
-    req: HttpRequest,
-    services: web::Data<Services>,
-    keys: web::Data<AccessTokenKeys>,
-    body: web::Json<LoginRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let refused = || ApiError::unauthenticated(AuthFailure::BadCredentials);
-    let user = services
-        .accounts
-        .authenticate(&body.email, &body.password, client_ip(&req))
-        .await
-        .map_err(|e| match e {
-            AppError::Unauthenticated(_) => refused(),
-            other => other.into(),
-        })?;
-    let project = services
-        .projects
-        .find_by_slug(body.project.trim())
-        .await?
-        .ok_or_else(refused)?;
-    services
-        .projects
-        .access_of(user.id, project.id)
-        .await?
-        .ok_or_else(refused)?;
-    let (token, expires_at) = keys.issue(user.id, project.id, Utc::now());
-    Ok(HttpResponse::Ok()
-        .insert_header(NO_STORE)
-        .json(LoginResponse {
-            token,
-            token_type: "Bearer".into(),
-            expires_at,
-        }))
 }
 
 fn list_query(params: ListParams) -> Result<ListQuery, ApiError> {
@@ -386,72 +335,4 @@ pub async fn refresh_token(
         );
     }
     Ok(response)
-}
-
-/// For protected services: is this token valid, and may it do `permission`?
-#[utoipa::path(
-    post, path = "/api/v1/verify", tag = "verification",
-    request_body = VerifyRequest,
-    responses(
-        (status = 200, description = "Valid, and allowed if a permission was asked", body = VerifyResponse),
-        (status = 401, description = "Malformed, unknown, expired or revoked (one answer for all)", body = ErrorBody),
-        (status = 403, description = "Valid but not allowed; data.required_permission names what is missing", body = ErrorBody),
-        (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
-        (status = 422, body = ErrorBody),
-        (status = 503, description = "Could not check: never treat as valid", body = ErrorBody),
-    )
-)]
-pub async fn verify(
-    services: web::Data<Services>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let bytes = body::read_json(&req, payload).await?;
-    let body: VerifyRequest<'_> = serde_json::from_slice(&bytes).map_err(body::json_body_error)?;
-    let permission = body
-        .permission
-        .as_ref()
-        .map(|raw| {
-            Permission::parse(&raw.0).map_err(|message| ApiError::invalid("permission", message))
-        })
-        .transpose()?;
-    let verified = services
-        .tokens
-        .verify(&body.token, permission.as_ref())
-        .await?;
-    services.last_used.record(verified.id, Utc::now());
-    Ok(json_answer(StatusCode::OK, verify_answer(&verified)?))
-}
-
-/// The JSON answer for a verified token, rendered once per cached entry (see
-/// `TokenFacts::rendered_answer`): a warm check serialises nothing.
-fn verify_answer(verified: &VerifiedToken) -> Result<web::Bytes, ApiError> {
-    if let Some(answer) = verified.rendered_answer.get() {
-        return Ok(answer.clone());
-    }
-    let rendered = serde_json::to_vec(&VerifyResponse::from(verified))
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("rendering a verify answer: {e}")))?;
-    Ok(verified
-        .rendered_answer
-        .get_or_init(|| web::Bytes::from(rendered))
-        .clone())
-}
-
-/// This document.
-#[utoipa::path(
-    get, path = "/api/v1/openapi.json", tag = "meta",
-    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json"))
-)]
-pub async fn openapi() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(ContentType::json())
-        .body(super::openapi::document())
-}
-
-pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed)
-}
-
-pub async fn route_not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::RouteNotFound)
 }

@@ -10,40 +10,20 @@
 //! Entries also live at most `ttl` (one second by default), which bounds how long another
 //! instance's change can go unseen here, and a read racing a change.
 
-use super::known_digests::KnownDigests;
+mod digest;
+mod known_digests;
+
+pub use digest::Digest;
+
 use crate::domain::{PermissionSet, ProjectAccess, TokenKind, TokenType};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use digest::ByDigest;
+use known_digests::KnownDigests;
 use moka::sync::Cache;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use uuid::Uuid;
-
-pub type Digest = [u8; 32];
-
-/// Hashes a digest by taking eight of its bytes. A digest is an HMAC under the server's
-/// key: uniformly distributed, and no client can choose one, so a keyed hash (SipHash, the
-/// default) would only add a second hash to every lookup.
-#[derive(Default, Clone, Copy)]
-pub struct DigestHasher(u64);
-
-impl Hasher for DigestHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // `[u8; 32]` hashes as its length, then its bytes: only the bytes are kept.
-        if let Some(head) = bytes.first_chunk::<8>() {
-            self.0 = u64::from_le_bytes(*head);
-        }
-    }
-
-    fn write_usize(&mut self, _length: usize) {}
-}
-
-pub(super) type ByDigest = BuildHasherDefault<DigestHasher>;
 
 const POSITIVE_CAPACITY: u64 = 100_000;
 const NEGATIVE_CAPACITY: u64 = 100_000;
@@ -97,12 +77,12 @@ impl VerificationCache {
     }
 
     /// `Some(false)` when the digest is certainly not stored; `None` before the set is loaded.
-    pub(super) fn is_stored(&self, digest: &Digest) -> Option<bool> {
+    pub(crate) fn is_stored(&self, digest: &Digest) -> Option<bool> {
         self.known.contains(digest)
     }
 
     /// Adds stored digests (hex); `complete` marks the set as holding every stored digest.
-    pub(super) fn add_stored<'a>(&self, hashes: impl IntoIterator<Item = &'a str>, complete: bool) {
+    pub(crate) fn add_stored<'a>(&self, hashes: impl IntoIterator<Item = &'a str>, complete: bool) {
         let digests = hashes.into_iter().filter_map(|hash| {
             let mut digest = [0u8; 32];
             hex::decode_to_slice(hash, &mut digest).ok()?;
@@ -113,19 +93,19 @@ impl VerificationCache {
         self.known.extend(digests, complete);
     }
 
-    pub(super) fn get(&self, digest: &Digest) -> Option<Arc<TokenFacts>> {
+    pub(crate) fn get(&self, digest: &Digest) -> Option<Arc<TokenFacts>> {
         self.positive.get(digest)
     }
 
-    pub(super) fn insert(&self, digest: Digest, facts: Arc<TokenFacts>) {
+    pub(crate) fn insert(&self, digest: Digest, facts: Arc<TokenFacts>) {
         self.positive.insert(digest, facts);
     }
 
-    pub(super) fn is_known_unknown(&self, digest: &Digest) -> bool {
+    pub(crate) fn is_known_unknown(&self, digest: &Digest) -> bool {
         self.negative.contains_key(digest)
     }
 
-    pub(super) fn remember_unknown(&self, digest: Digest) {
+    pub(crate) fn remember_unknown(&self, digest: Digest) {
         self.negative.insert(digest, ());
     }
 
@@ -163,27 +143,5 @@ impl VerificationCache {
     pub fn cached_tokens(&self) -> u64 {
         self.positive.run_pending_tasks();
         self.positive.entry_count()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::hash::BuildHasher;
-
-    #[test]
-    fn a_digest_hashes_to_its_first_eight_bytes() {
-        let mut digest = [0u8; 32];
-        for (i, byte) in digest.iter_mut().enumerate() {
-            *byte = (i as u8).wrapping_mul(37).wrapping_add(11);
-        }
-        let expected = u64::from_le_bytes(digest[..8].try_into().unwrap_or_default());
-        assert_eq!(ByDigest::default().hash_one(digest), expected);
-        let mut other = digest;
-        other[0] ^= 1;
-        assert_ne!(
-            ByDigest::default().hash_one(other),
-            ByDigest::default().hash_one(digest)
-        );
     }
 }

@@ -1,0 +1,61 @@
+//! Verification for the services that tokens protect: the hot path's HTTP side.
+
+use super::body;
+use super::dto::*;
+use super::error::{ApiError, json_answer};
+use crate::domain::Permission;
+use crate::error::AppError;
+use crate::services::Services;
+use crate::tokens::VerifiedToken;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+
+/// For protected services: is this token valid, and may it do `permission`?
+#[utoipa::path(
+    post, path = "/api/v1/verify", tag = "verification",
+    request_body = VerifyRequest,
+    responses(
+        (status = 200, description = "Valid, and allowed if a permission was asked", body = VerifyResponse),
+        (status = 401, description = "Malformed, unknown, expired or revoked (one answer for all)", body = ErrorBody),
+        (status = 403, description = "Valid but not allowed; data.required_permission names what is missing", body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+        (status = 503, description = "Could not check: never treat as valid", body = ErrorBody),
+    )
+)]
+pub async fn verify(
+    services: web::Data<Services>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let bytes = body::read_json(&req, payload).await?;
+    let body: VerifyRequest<'_> = serde_json::from_slice(&bytes).map_err(body::json_body_error)?;
+    let permission = body
+        .permission
+        .as_ref()
+        .map(|raw| {
+            Permission::parse(&raw.0).map_err(|message| ApiError::invalid("permission", message))
+        })
+        .transpose()?;
+    let verified = services
+        .tokens
+        .verify(&body.token, permission.as_ref())
+        .await?;
+    services.last_used.record(verified.id, Utc::now());
+    Ok(json_answer(StatusCode::OK, verify_answer(&verified)?))
+}
+
+/// The JSON answer for a verified token, rendered once per cached entry (see
+/// `TokenFacts::rendered_answer`): a warm check serialises nothing.
+fn verify_answer(verified: &VerifiedToken) -> Result<web::Bytes, ApiError> {
+    if let Some(answer) = verified.rendered_answer.get() {
+        return Ok(answer.clone());
+    }
+    let rendered = serde_json::to_vec(&VerifyResponse::from(verified))
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("rendering a verify answer: {e}")))?;
+    Ok(verified
+        .rendered_answer
+        .get_or_init(|| web::Bytes::from(rendered))
+        .clone())
+}
