@@ -40,7 +40,9 @@ async fn show(
     errors: FieldErrors,
 ) -> Result<HttpResponse, PageError> {
     render(&AccountPage {
-        ctx: signed_in.ctx(services, "account", "Your account").await?,
+        ctx: signed_in
+            .page_ctx(services, None, "account", "Your account")
+            .await?,
         email: signed_in.user.email.clone(),
         display_name: signed_in.user.display_name.clone(),
         errors,

@@ -172,7 +172,9 @@ async fn show(
     let status = forms.project_failure.status.max(forms.user_failure.status);
     render_with_status(
         &AdminPage {
-            ctx: signed_in.ctx(services, "admin", "Administration").await?,
+            ctx: signed_in
+                .page_ctx(services, None, "admin", "Administration")
+                .await?,
             projects,
             users,
             project_form: forms.project,

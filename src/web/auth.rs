@@ -30,18 +30,9 @@ impl SignedIn {
         self.client_ip.clone()
     }
 
-    /// What a page outside any project shares: navigation, flash, CSRF token.
-    pub async fn ctx(
-        &self,
-        services: &Services,
-        section: &'static str,
-        title: impl Into<String>,
-    ) -> Result<PageCtx, PageError> {
-        self.ctx_in(services, None, section, title).await
-    }
-
-    /// The same, for a page of `project`.
-    pub async fn ctx_in(
+    /// What every page shares: navigation (with `project` current, for a project's page),
+    /// flash, CSRF token.
+    pub async fn page_ctx(
         &self,
         services: &Services,
         project: Option<(&Project, ProjectAccess)>,

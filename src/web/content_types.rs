@@ -39,6 +39,15 @@ pub struct ContentTypeForm {
     display_name: String,
 }
 
+impl ContentTypeForm {
+    fn parse(&self) -> Result<(ContentTypeUid, ContentTypeName), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let uid = errors.take("uid", ContentTypeUid::parse(&self.uid));
+        let name = errors.take("display_name", ContentTypeName::parse(&self.display_name));
+        uid.zip(name).ok_or(errors)
+    }
+}
+
 #[derive(Deserialize)]
 pub struct ContentTypePath {
     uid: String,
@@ -89,13 +98,8 @@ pub async fn content_types_page(
     services: web::Data<Services>,
     page: ProjectPage,
 ) -> Result<HttpResponse, PageError> {
-    show(
-        &services,
-        &page,
-        ContentTypeForm::default(),
-        FormFailure::none(),
-    )
-    .await
+    let fresh = ContentTypeForm::default();
+    show(&services, &page, fresh, FormFailure::none()).await
 }
 
 pub async fn add_content_type(
@@ -103,14 +107,11 @@ pub async fn add_content_type(
     page: ProjectPage,
     CsrfForm(form): CsrfForm<ContentTypeForm>,
 ) -> Result<HttpResponse, PageError> {
-    let mut errors = FieldErrors::new();
-    let uid = errors.take("uid", ContentTypeUid::parse(&form.uid));
-    let name = errors.take("display_name", ContentTypeName::parse(&form.display_name));
-    let (Some(uid), Some(name)) = (uid, name) else {
-        return show(&services, &page, form, FormFailure::invalid(errors)).await;
+    let (uid, name) = match form.parse() {
+        Ok(parsed) => parsed,
+        Err(errors) => return show(&services, &page, form, FormFailure::invalid(errors)).await,
     };
-    let added = services
-        .projects
+    let added = (services.projects)
         .add_content_type(&page.actor(), page.project.id, uid, name)
         .await;
     match settle(added)? {

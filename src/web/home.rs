@@ -41,7 +41,9 @@ pub async fn projects_page(
         })
         .collect();
     render(&ProjectsPage {
-        ctx: signed_in.ctx(&services, "projects", "Projects").await?,
+        ctx: signed_in
+            .page_ctx(&services, None, "projects", "Projects")
+            .await?,
         cards,
     })
 }

@@ -62,6 +62,15 @@ pub struct AddMemberForm {
     role: String,
 }
 
+impl AddMemberForm {
+    fn parse(&self) -> Result<(Email, Role), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let email = errors.take("email", Email::parse(&self.email));
+        let role = errors.take("role", Role::parse(&self.role));
+        email.zip(role).ok_or(errors)
+    }
+}
+
 #[derive(Deserialize)]
 pub struct RoleForm {
     role: String,
@@ -115,13 +124,8 @@ pub async fn members_page(
     services: web::Data<Services>,
     page: ProjectPage,
 ) -> Result<HttpResponse, PageError> {
-    show(
-        &services,
-        &page,
-        AddMemberForm::default(),
-        FormFailure::none(),
-    )
-    .await
+    let fresh = AddMemberForm::default();
+    show(&services, &page, fresh, FormFailure::none()).await
 }
 
 pub async fn add_member(
@@ -129,14 +133,11 @@ pub async fn add_member(
     page: ProjectPage,
     CsrfForm(form): CsrfForm<AddMemberForm>,
 ) -> Result<HttpResponse, PageError> {
-    let mut errors = FieldErrors::new();
-    let email = errors.take("email", Email::parse(&form.email));
-    let role = errors.take("role", Role::parse(&form.role));
-    let (Some(email), Some(role)) = (email, role) else {
-        return show(&services, &page, form, FormFailure::invalid(errors)).await;
+    let (email, role) = match form.parse() {
+        Ok(parsed) => parsed,
+        Err(errors) => return show(&services, &page, form, FormFailure::invalid(errors)).await,
     };
-    let added = services
-        .projects
+    let added = (services.projects)
         .add_member(&page.actor(), page.project.id, &email, role)
         .await;
     match settle(added)? {

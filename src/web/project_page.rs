@@ -51,7 +51,7 @@ impl ProjectPage {
         title: impl Into<String>,
     ) -> Result<PageCtx, PageError> {
         self.signed_in
-            .ctx_in(services, Some((&self.project, self.access)), section, title)
+            .page_ctx(services, Some((&self.project, self.access)), section, title)
             .await
     }
 
