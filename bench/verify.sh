@@ -5,7 +5,8 @@
 # database (and on PostgreSQL when LATCHKEY_BENCH_POSTGRES_URL is set); seeds TOKENS tokens
 # through the public API; runs `wrk -t2 -c64 -d$DURATION --latency` for a valid token with its
 # permission, a valid token refused (403), a malformed token, a new well-formed unknown token
-# per request, and a mix; counts the statements the last-used flusher issued; measures
+# per request, and a mix; then a management read (GET /api/v1/tokens/{id} with a project
+# token, for scale: a read of the database per request); counts the statements the last-used flusher issued; measures
 # resident memory with MEMORY_TOKENS tokens stored and 10,000 cached; and writes the results
 # into docs/performance.md. Each scenario runs ROUNDS times, each time right after a run of
 # the bare server, and reports medians: on a small shared machine the available CPU drifts
@@ -117,6 +118,13 @@ bench_backend() {
   TOKEN="lk_this-is-not-a-token" PERMISSION="" scenario "malformed token (401)" "≥ 80 %" -s "$WRK_DIR/verify.lua"
   scenario "new unknown token per request (401)" "≥ 25 % (SQLite)" -s "$WRK_DIR/unknown.lua"
   TOKEN="$read_only" REFUSED_TOKEN="$refused" scenario "mix 70/10/10/10" "—" -s "$WRK_DIR/mix.lua"
+  # A management read answers from the database (the token with its names, its grant): it is
+  # here for scale beside a check answered from the cache. It reads the refused token's row.
+  local read_id
+  read_id="$(curl -fs -X POST "$verify" -H 'content-type: application/json' \
+    -d "{\"token\":\"$refused\"}" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
+  TOKEN="$read_only" URL="$base/api/v1/tokens/$read_id" \
+    scenario "management read: GET /api/v1/tokens/{id} with a project token (200)" "—" -s "$WRK_DIR/read.lua"
   local elapsed=$((SECONDS - started))
 
   if [ "$MEMORY_TOKENS" -gt "$TOKENS" ] && [ "$backend" = sqlite ]; then

@@ -46,21 +46,21 @@ pub async fn page_not_found() -> Result<HttpResponse, PageError> {
 /// The dashboard's routes. Every POST checks the session's CSRF token.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/{file}", web::get().to(assets::serve))
-        .route("/", web::get().to(home::projects_page))
-        .route("/setup", web::get().to(setup::setup_form))
-        .route("/setup", web::post().to(setup::complete_setup))
-        .route("/login", web::get().to(sign_in::login_form))
-        .route("/login", web::post().to(sign_in::log_in))
-        .route("/logout", web::post().to(sign_in::log_out))
-        .route("/account", web::get().to(account::account_page))
+        .route(paths::HOME, web::get().to(home::projects_page))
+        .route(paths::SETUP, web::get().to(setup::setup_form))
+        .route(paths::SETUP, web::post().to(setup::complete_setup))
+        .route(paths::LOGIN, web::get().to(sign_in::login_form))
+        .route(paths::LOGIN, web::post().to(sign_in::log_in))
+        .route(paths::LOGOUT, web::post().to(sign_in::log_out))
+        .route(paths::ACCOUNT, web::get().to(account::account_page))
         .route(
-            "/account/password",
+            paths::ACCOUNT_PASSWORD,
             web::post().to(account::change_password),
         )
-        .route("/admin", web::get().to(admin::admin_page))
-        .route("/admin/projects", web::post().to(admin::create_project))
+        .route(paths::ADMIN, web::get().to(admin::admin_page))
+        .route(paths::ADMIN_PROJECTS, web::post().to(admin::create_project))
         .route("/admin/projects/{id}/plan", web::post().to(admin::set_plan))
-        .route("/admin/users", web::post().to(admin::create_user))
+        .route(paths::ADMIN_USERS, web::post().to(admin::create_user))
         .route(
             "/admin/users/{id}/status",
             web::post().to(admin::set_user_status),

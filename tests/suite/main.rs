@@ -20,6 +20,7 @@ mod migrations;
 mod permissions;
 mod personal_tokens;
 mod plans;
+mod sessions;
 mod statements;
 mod storage;
 mod token_operations;

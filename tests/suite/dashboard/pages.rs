@@ -92,6 +92,9 @@ backend_tests! {
             let page = browser.get(path).await;
             assert_eq!(page.status, 404, "{path}");
             page.assert_contains("<title>Page not found · Latchkey</title>").assert_contains("class=\"topbar\"");
+            let marker = "Request id: <code>";
+            let at = page.html.find(marker).expect("the error page shows the request id") + marker.len();
+            assert!(uuid::Uuid::parse_str(&page.html[at..at + 36]).is_ok(), "{}", &page.html[at..]);
         }
         let signed_out = dashboard.browser().get(&tokens_path("acme")).await;
         assert_eq!(signed_out.path(), "/login");
