@@ -122,7 +122,7 @@ bench_backend() {
   # here for scale beside a check answered from the cache. It reads the refused token's row.
   local read_id
   read_id="$(curl -fs -X POST "$verify" -H 'content-type: application/json' \
-    -d "{\"token\":\"$refused\"}" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
+    -d "{\"token\":\"$refused\"}" | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"]["id"])')"
   TOKEN="$read_only" URL="$base/api/v1/tokens/$read_id" \
     scenario "management read: GET /api/v1/tokens/{id} with a project token (200)" "—" -s "$WRK_DIR/read.lua"
   local elapsed=$((SECONDS - started))

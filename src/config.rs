@@ -225,7 +225,7 @@ impl SecretKey {
             Err(e) => return Err(file_error(e)),
         }
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(file_error)?;
+            crate::private_files::create_dir(parent).map_err(file_error)?;
         }
         let bytes = crate::random::bytes::<32>()
             .map_err(|e| file_error(std::io::Error::other(e.to_string())))?;

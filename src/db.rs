@@ -16,6 +16,11 @@ pub enum ConnectError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot create or restrict the database file {path}: {source}")]
+    DatabaseFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot connect to the database: {0}")]
     Connect(#[from] DbErr),
 }
@@ -32,8 +37,16 @@ pub async fn connect(
 
     if url.starts_with("sqlite:") {
         if let Some(folder) = sqlite_folder(url) {
-            std::fs::create_dir_all(&folder).map_err(|source| ConnectError::CreateFolder {
-                path: folder.clone(),
+            crate::private_files::create_dir(&folder).map_err(|source| {
+                ConnectError::CreateFolder {
+                    path: folder.clone(),
+                    source,
+                }
+            })?;
+        }
+        if let Some(file) = sqlite_file(url) {
+            restrict_database_files(&file).map_err(|source| ConnectError::DatabaseFile {
+                path: file.clone(),
                 source,
             })?;
         }
@@ -60,17 +73,31 @@ pub async fn connect(
     Ok(Database::connect(options).await?)
 }
 
-/// The folder holding a file-backed SQLite database, if the URL names one.
-fn sqlite_folder(url: &str) -> Option<PathBuf> {
+/// The file of a file-backed SQLite database, if the URL names one.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
     let path = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = path.split('?').next()?;
-    if path.is_empty() || path == ":memory:" {
-        return None;
-    }
-    let parent = PathBuf::from(path).parent()?.to_owned();
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
+/// The folder holding a file-backed SQLite database, if the URL names one.
+fn sqlite_folder(url: &str) -> Option<PathBuf> {
+    let parent = sqlite_file(url)?.parent()?.to_owned();
     (!parent.as_os_str().is_empty()).then_some(parent)
+}
+
+/// The database file is created for the owner alone before SQLite opens it (SQLite gives
+/// its WAL and shared-memory files the same mode); files of an older start are narrowed.
+fn restrict_database_files(file: &std::path::Path) -> std::io::Result<()> {
+    crate::private_files::create_file(file)?;
+    for suffix in ["-wal", "-shm"] {
+        let mut companion = file.as_os_str().to_owned();
+        companion.push(suffix);
+        crate::private_files::restrict_if_present(std::path::Path::new(&companion))?;
+    }
+    Ok(())
 }
 
 /// A cheap round trip for readiness checks.

@@ -10,6 +10,7 @@ pub mod db;
 pub mod domain;
 pub mod entities;
 pub mod error;
+pub mod private_files;
 pub mod projects;
 pub mod random;
 pub mod services;

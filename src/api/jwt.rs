@@ -176,6 +176,27 @@ mod tests {
         assert_eq!(other.verify(&token, now), Err(AccessTokenError::Signature));
     }
 
+    /// A signature is compared whole: a prefix of it (even one byte, which a forger would
+    /// guess 1 time in 256) or a longer one is refused.
+    #[test]
+    fn a_shortened_or_lengthened_signature_is_refused() {
+        let now = Utc::now();
+        let (token, _) = keys().issue(Uuid::now_v7(), Uuid::now_v7(), now);
+        let (signed, signature) = token.rsplit_once('.').unwrap();
+        let bytes = URL_SAFE_NO_PAD.decode(signature).unwrap();
+        for forged in [
+            URL_SAFE_NO_PAD.encode(&bytes[..1]),
+            URL_SAFE_NO_PAD.encode(&bytes[..bytes.len() - 1]),
+            URL_SAFE_NO_PAD.encode([bytes.as_slice(), &[0]].concat()),
+        ] {
+            assert_eq!(
+                keys().verify(&format!("{signed}.{forged}"), now),
+                Err(AccessTokenError::Signature),
+                "{forged}"
+            );
+        }
+    }
+
     #[test]
     fn an_unsigned_none_token_is_refused() {
         let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);

@@ -1,9 +1,10 @@
-//! The rules themselves, with no I/O: what a caller holds (the ceiling of anything it creates),
-//! which tokens it manages, and which project settings it may change.
+//! The rules themselves, with no I/O: what a caller holds (the ceiling of anything it creates
+//! or acts on), how wide its own grant is, which tokens it manages, whose secrets it may
+//! obtain, and which project settings it may change.
 
 use crate::domain::{
     Actor, ActorKind, Grant, ManageScope, Permission, PermissionSet, Plan, ProjectAccess, Role,
-    TokenActor, TokenKind,
+    TokenActor, TokenKind, TokenType,
 };
 use crate::error::AppError;
 use uuid::Uuid;
@@ -25,13 +26,44 @@ impl Held {
     }
 }
 
+/// How wide a grant is. Full-access and read-only grants grow with every content type added
+/// later, so only a caller at least as wide may make one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Breadth {
+    Custom,
+    ReadOnly,
+    Full,
+}
+
+impl Breadth {
+    fn of_grant(grant: &Grant) -> Self {
+        match grant {
+            Grant::All => Self::Full,
+            Grant::ReadOnly => Self::ReadOnly,
+            Grant::Exactly(_) => Self::Custom,
+        }
+    }
+
+    fn of_type(token_type: TokenType) -> Self {
+        match token_type {
+            TokenType::FullAccess => Self::Full,
+            TokenType::ReadOnly => Self::ReadOnly,
+            TokenType::Custom => Self::Custom,
+        }
+    }
+}
+
 /// What one caller may do with one project's tokens.
 #[derive(Debug, Clone)]
 pub struct Authority {
     held: Held,
+    breadth: Breadth,
     scope: ManageScope,
-    /// The user a personal token created by this caller would belong to.
+    /// The user a personal token created by this caller would belong to, and whose personal
+    /// tokens' secrets it may obtain.
     acting_user: Option<Uuid>,
+    /// A personal token acts for its owner, but only as far as personal tokens go.
+    personal_token: bool,
 }
 
 impl Authority {
@@ -39,34 +71,47 @@ impl Authority {
     pub fn system() -> Self {
         Self {
             held: Held::Grant(Grant::All),
+            breadth: Breadth::Full,
             scope: ManageScope::All,
             acting_user: None,
+            personal_token: false,
         }
     }
 
     /// A signed-in user with `access` in the project.
     pub fn member(user_id: Uuid, access: ProjectAccess) -> Self {
+        let grant = access.grant();
         Self {
-            held: Held::Grant(access.grant()),
+            breadth: Breadth::of_grant(&grant),
+            held: Held::Grant(grant),
             scope: access.scope(user_id),
             acting_user: Some(user_id),
+            personal_token: false,
         }
     }
 
     /// An API token. A personal token acts as its owner (whose current access is
     /// `owner_access`), within its own permissions; a service token manages every token.
     pub fn token(token: &TokenActor, owner_access: Option<ProjectAccess>) -> Self {
-        let (scope, acting_user) = match (token.kind, token.owner_id) {
-            (TokenKind::Personal, Some(owner)) => (
-                owner_access.map_or(ManageScope::Nothing, |access| access.scope(owner)),
-                Some(owner),
-            ),
-            _ => (ManageScope::All, None),
+        let own = Breadth::of_type(token.token_type);
+        let (scope, acting_user, breadth) = match (token.kind, token.owner_id) {
+            (TokenKind::Personal, Some(owner)) => match owner_access {
+                // No wider than its owner's role: a viewer's full-access token reads.
+                Some(access) => (
+                    access.scope(owner),
+                    Some(owner),
+                    own.min(Breadth::of_grant(&access.grant())),
+                ),
+                None => (ManageScope::Nothing, Some(owner), Breadth::Custom),
+            },
+            _ => (ManageScope::All, None, own),
         };
         Self {
             held: Held::Set(token.permissions.clone()),
+            breadth,
             scope,
             acting_user,
+            personal_token: token.kind == TokenKind::Personal,
         }
     }
 
@@ -91,6 +136,56 @@ impl Authority {
         }
     }
 
+    /// A token of `token_type` may be made (or a token changed to it) only by a caller whose
+    /// own grant is at least as wide: full access and read-only gain every content type added
+    /// later, which a narrower caller never held.
+    pub fn require_type(&self, token_type: TokenType) -> Result<(), AppError> {
+        let wanted = Breadth::of_type(token_type);
+        if self.breadth >= wanted {
+            return Ok(());
+        }
+        Err(AppError::forbidden(format!(
+            "Only a credential with {} access or wider can make a {} token: it gains every content type added later.",
+            if wanted == Breadth::Full {
+                "full"
+            } else {
+                "read-only"
+            },
+            token_type.label().to_lowercase(),
+        )))
+    }
+
+    /// The ceiling for acting on an existing token (changing, regenerating, revoking it): the
+    /// caller must hold every permission the token has now (`effective`, its owner's role
+    /// applied), so no credential can take over or shut out a stronger one.
+    pub fn require_holds(&self, effective: &PermissionSet) -> Result<(), AppError> {
+        match effective.iter().find(|p| !self.held.allows(p)) {
+            None => Ok(()),
+            Some(missing) => Err(AppError::Forbidden {
+                required: Some(missing.to_string()),
+                message: format!(
+                    "This token holds {missing}, which you do not: only a credential with every permission of a token may change, regenerate or delete it."
+                ),
+            }),
+        }
+    }
+
+    /// A new secret for a token goes only to someone who may act as it: a personal token's
+    /// secret only to its owner (the user, or one of their own personal tokens). Others may
+    /// revoke it, never regenerate it.
+    pub fn require_secret_access(
+        &self,
+        kind: TokenKind,
+        owner: Option<Uuid>,
+    ) -> Result<(), AppError> {
+        if kind == TokenKind::Service || (owner.is_some() && owner == self.acting_user) {
+            return Ok(());
+        }
+        Err(AppError::forbidden(
+            "Only its owner can obtain a personal token's secret: you may delete it, not regenerate it.",
+        ))
+    }
+
     /// The token (of `kind`, owned by `owner`) must be one this caller manages.
     pub fn require_manage(&self, kind: TokenKind, owner: Option<Uuid>) -> Result<(), AppError> {
         if self.scope.covers(kind, owner) {
@@ -108,6 +203,9 @@ impl Authority {
         let cannot_create =
             || AppError::forbidden("Your role can view tokens but not create them.");
         match kind {
+            TokenKind::Service if self.personal_token => Err(AppError::forbidden(
+                "A personal token cannot create service account tokens: they would outlive its owner's access.",
+            )),
             TokenKind::Service => match self.scope {
                 ManageScope::All => Ok(None),
                 ManageScope::OwnPersonal(_) => Err(AppError::forbidden(
@@ -134,6 +232,7 @@ impl Authority {
 pub struct TokenAbilities {
     self_service: bool,
     scope: ManageScope,
+    user_id: Uuid,
 }
 
 impl TokenAbilities {
@@ -141,6 +240,7 @@ impl TokenAbilities {
         Self {
             self_service: plan.allows_self_service(),
             scope: access.scope(user_id),
+            user_id,
         }
     }
 
@@ -161,6 +261,14 @@ impl TokenAbilities {
     /// Edit, regenerate or delete a live token of `kind` owned by `owner`.
     pub fn can_manage(self, kind: TokenKind, owner: Option<Uuid>, revoked: bool) -> bool {
         !revoked && self.scope.covers(kind, owner)
+    }
+
+    /// Regenerate: manage it, on a self-service plan, and own it if it is personal (a
+    /// personal token's secret goes only to its owner; see `Authority::require_secret_access`).
+    pub fn can_regenerate(self, kind: TokenKind, owner: Option<Uuid>, revoked: bool) -> bool {
+        self.self_service
+            && self.can_manage(kind, owner, revoked)
+            && (kind == TokenKind::Service || owner == Some(self.user_id))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::access::ProjectAccess;
 use super::permission::PermissionSet;
-use super::token_attributes::TokenKind;
+use super::token_attributes::{TokenKind, TokenType};
 use uuid::Uuid;
 
 #[derive(Debug, Clone)]
@@ -48,6 +48,8 @@ pub struct TokenActor {
     pub name: String,
     pub project_id: Uuid,
     pub kind: TokenKind,
+    /// Its own type: how wide its grant is, whatever its effective permissions.
+    pub token_type: TokenType,
     pub owner_id: Option<Uuid>,
     /// Effective permissions at authentication time.
     pub permissions: PermissionSet,

@@ -31,15 +31,26 @@ impl TokenService {
         authority.require(Permission::api_token(Action::Update))?;
         store::require_self_service(&project)?;
         let current = store::find(&txn, project_id, token_id).await?;
-        authority.require_manage(kind_of(&current)?, current.owner_id)?;
+        let kind = kind_of(&current)?;
+        authority.require_manage(kind, current.owner_id)?;
         ensure_live(&current)?;
         let current_type = type_of(&current)?;
-        let changes = TokenChanges::parse(input, current_type)?;
         let content_types = load_content_types(&txn, project_id).await?;
         let current_explicit = store::explicit_permissions(&txn, &[current.id])
             .await?
             .remove(&current.id)
             .unwrap_or_default();
+        let effective = store::effective(
+            &txn,
+            &current,
+            current_type,
+            kind,
+            &current_explicit,
+            &content_types,
+        )
+        .await?;
+        authority.require_holds(&effective.permissions)?;
+        let changes = TokenChanges::parse(input, current_type)?;
         if changes.is_empty() {
             txn.rollback().await?;
             return self.view(current, &current_explicit, &content_types).await;
@@ -59,6 +70,9 @@ impl TokenService {
                 .cloned()
                 .collect();
             authority.require_all(&added)?;
+            if new_type != current_type {
+                authority.require_type(new_type)?;
+            }
         }
         if let Some(name) = &changes.name {
             store::ensure_name_free(&txn, project_id, name, Some(token_id)).await?;
@@ -150,7 +164,14 @@ impl TokenService {
         let authority = self.authority(&txn, actor, project_id).await?;
         authority.require(Permission::api_token(Action::Delete))?;
         let current = live_or_not_found(&txn, project_id, token_id).await?;
-        authority.require_manage(kind_of(&current)?, current.owner_id)?;
+        let kind = kind_of(&current)?;
+        authority.require_manage(kind, current.owner_id)?;
+        let content_types = load_content_types(&txn, project_id).await?;
+        let token_type = type_of(&current)?;
+        let explicit = store::explicit_permissions_of(&txn, &current, token_type).await?;
+        let effective =
+            store::effective(&txn, &current, token_type, kind, &explicit, &content_types).await?;
+        authority.require_holds(&effective.permissions)?;
         let old_hash = current.secret_hash.clone();
         let revoked = store::mark_revoked(&txn, current, Utc::now()).await?;
         audit::record(

@@ -5,7 +5,9 @@
 use super::format::TokenSecret;
 use super::input::NewToken;
 use super::service::{IssuedToken, TokenService, single};
-use super::store::{self, creator_ids, duration_of, ensure_live, grant_for, kind_of, uids};
+use super::store::{
+    self, creator_ids, duration_of, ensure_live, grant_for, kind_of, type_of, uids,
+};
 use super::verify::VerifyError;
 use super::view::{self, Named};
 use crate::audit::{self, AuditTarget};
@@ -42,6 +44,7 @@ impl TokenService {
         store::ensure_content_types_exist(&new.permissions, &content_types)?;
         let permissions = grant_for(new.token_type, &new.permissions).resolve(uids(&content_types));
         authority.require_all(&permissions)?;
+        authority.require_type(new.token_type)?;
         store::ensure_name_free(&txn, project_id, &new.name, None).await?;
         self.ensure_under_cap(&txn, &project).await?;
         let model = api_token::Model {
@@ -140,10 +143,22 @@ impl TokenService {
         authority.require(Permission::api_token(Action::Regenerate))?;
         store::require_self_service(&project)?;
         let current = store::find(&txn, project_id, token_id).await?;
-        authority.require_manage(kind_of(&current)?, current.owner_id)?;
+        let kind = kind_of(&current)?;
+        authority.require_manage(kind, current.owner_id)?;
+        authority.require_secret_access(kind, current.owner_id)?;
+        let content_types = load_content_types(&txn, project_id).await?;
+        let token_type = type_of(&current)?;
+        let explicit = store::explicit_permissions_of(&txn, &current, token_type).await?;
+        let effective =
+            store::effective(&txn, &current, token_type, kind, &explicit, &content_types).await?;
+        authority.require_holds(&effective.permissions)?;
         ensure_live(&current)?;
         let old_hash = current.secret_hash.clone();
         let expired = current.expires_at.is_some_and(|at| at.and_utc() <= now);
+        if expired {
+            // An expired token does not count against the plan's cap; alive again, it does.
+            self.ensure_under_cap(&txn, &project).await?;
+        }
         let expires_at = if expired {
             duration_of(&current).expiry_from(now)
         } else {

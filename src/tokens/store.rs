@@ -2,9 +2,10 @@
 //! built from. Everything here runs on the connection or transaction it is given.
 
 use super::hashing::SecretHash;
+use crate::authority::access_of;
 use crate::domain::{
     Action, Actor, ActorKind, ContentTypeUid, FieldErrors, Grant, Permission, PermissionSet,
-    TokenDuration, TokenKind, TokenName, TokenType,
+    ProjectAccess, TokenDuration, TokenKind, TokenName, TokenType,
 };
 use crate::entities::{api_token, content_type, token_permission};
 use crate::error::AppError;
@@ -85,6 +86,44 @@ pub(super) async fn explicit_permissions_of(
         .await?
         .remove(&token.id)
         .unwrap_or_default())
+}
+
+/// What a token may do right now, and for a personal token its owner's current access.
+pub(super) struct Effective {
+    pub permissions: PermissionSet,
+    pub owner_access: Option<ProjectAccess>,
+}
+
+/// A token's effective permissions: its grant (`explicit` for a custom one) over the project's
+/// content types, capped by its owner's current role for a personal token, and nothing once
+/// that owner is disabled or gone. Verification and the ceiling of every change ask this.
+pub(super) async fn effective(
+    conn: &impl ConnectionTrait,
+    token: &api_token::Model,
+    token_type: TokenType,
+    kind: TokenKind,
+    explicit: &PermissionSet,
+    content_types: &[ContentType],
+) -> Result<Effective, DbErr> {
+    let own = grant_for(token_type, explicit).resolve(uids(content_types));
+    if kind != TokenKind::Personal {
+        return Ok(Effective {
+            permissions: own,
+            owner_access: None,
+        });
+    }
+    let owner_access = match token.owner_id {
+        Some(owner) => access_of(conn, owner, token.project_id).await?,
+        None => None,
+    };
+    let permissions = match owner_access {
+        Some(access) => own.intersection(&access.grant().resolve(uids(content_types))),
+        None => PermissionSet::new(),
+    };
+    Ok(Effective {
+        permissions,
+        owner_access,
+    })
 }
 
 pub(super) fn require_self_service(project: &Project) -> Result<(), AppError> {

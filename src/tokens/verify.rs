@@ -4,8 +4,7 @@
 
 use super::format::{self, MalformedToken};
 use super::hashing::TokenHasher;
-use super::store::{explicit_permissions_of, grant_for, uids};
-use crate::authority::access_of;
+use super::store::{Effective, effective, explicit_permissions_of};
 use crate::domain::{Permission, TokenActor, TokenKind, TokenType};
 use crate::entities::{api_token, project};
 use crate::error::{AppError, AuthFailure};
@@ -36,6 +35,7 @@ impl VerifiedToken {
             name: self.name.clone(),
             project_id: self.project_id,
             kind: self.kind,
+            token_type: self.token_type,
             owner_id: self.owner_id,
             permissions: self.permissions.clone(),
         }
@@ -141,18 +141,18 @@ impl Verifier {
         let kind = TokenKind::parse(&token.kind).map_err(|_| VerifyError::Unknown)?;
         let content_types = load_content_types(&self.db, project.id).await?;
         let explicit = explicit_permissions_of(&self.db, &token, token_type).await?;
-        let mut permissions = grant_for(token_type, &explicit).resolve(uids(&content_types));
-        let mut owner_access = None;
-        if kind == TokenKind::Personal {
-            owner_access = match token.owner_id {
-                Some(owner) => access_of(&self.db, owner, project.id).await?,
-                None => None,
-            };
-            if let Some(access) = owner_access {
-                permissions =
-                    permissions.intersection(&access.grant().resolve(uids(&content_types)));
-            }
-        }
+        let Effective {
+            permissions,
+            owner_access,
+        } = effective(
+            &self.db,
+            &token,
+            token_type,
+            kind,
+            &explicit,
+            &content_types,
+        )
+        .await?;
         let facts = Arc::new(TokenFacts {
             id: token.id,
             name: token.name,

@@ -14,6 +14,7 @@ mod cache;
 mod cli;
 mod concurrency;
 mod dashboard;
+mod escalation;
 mod health;
 mod listing;
 mod migrations;

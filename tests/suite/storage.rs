@@ -74,3 +74,42 @@ backend_tests! {
         }
     }
 }
+
+/// The data folder, the database with its WAL and shared-memory files, and the secret key
+/// are the server user's alone: they hold password hashes, sessions and the key.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_folder_and_its_files_are_private_to_the_server_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let settings = latchkey::config::Settings::resolve(
+        latchkey::config::FileSettings {
+            data_dir: Some(data.clone()),
+            ..Default::default()
+        },
+        |_| None,
+    )
+    .unwrap();
+    let services = latchkey::services::Services::connect_and_migrate(&settings)
+        .await
+        .unwrap();
+    services.ready().await.unwrap();
+
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "the data folder");
+    let mut files: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(
+        files.iter().any(|f| f.ends_with("secret.key"))
+            && files.iter().any(|f| f.to_string_lossy().ends_with(".db")),
+        "{files:?}"
+    );
+    for file in &files {
+        assert_eq!(mode(file), 0o600, "{}", file.display());
+    }
+}

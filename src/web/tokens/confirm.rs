@@ -54,6 +54,14 @@ async fn confirm_page(
         }
         .into());
     }
+    if confirm == Confirm::Regenerate
+        && !abilities.can_regenerate(token.kind, owner, token.revoked_at.is_some())
+    {
+        return Err(PageError::Forbidden(
+            "Only its owner can obtain a personal token's secret: you may delete it, not regenerate it."
+                .into(),
+        ));
+    }
     let slug = &page.project.slug;
     let (heading, consequence, button, action_path) = match confirm {
         Confirm::Regenerate => (

@@ -27,6 +27,7 @@ struct TokenRow {
     regenerate_path: String,
     delete_path: String,
     can_manage: bool,
+    can_regenerate: bool,
 }
 
 struct SortLink {
@@ -185,6 +186,11 @@ pub async fn tokens_page(
                 regenerate_path: paths::regenerate_token(&project.slug, token.id),
                 delete_path: paths::delete_token(&project.slug, token.id),
                 can_manage: abilities.can_manage(token.kind, owner, token.revoked_at.is_some()),
+                can_regenerate: abilities.can_regenerate(
+                    token.kind,
+                    owner,
+                    token.revoked_at.is_some(),
+                ),
             }
         })
         .collect::<Vec<_>>();
