@@ -27,7 +27,11 @@ pub struct Caller {
 
 impl Caller {
     /// Adds the expiry header; records the use of an API token (the call succeeded).
+    /// Every answer to a credential is private to it (`no-store`) and never sniffed as
+    /// anything but what it says it is.
     pub fn succeeded(&self, services: &Services, response: &mut HttpResponseBuilder) {
+        response.insert_header(super::error::NO_STORE);
+        response.insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
         if let Some(at) = self.expires_at {
             response.insert_header((
                 EXPIRES_HEADER,

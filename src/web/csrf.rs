@@ -4,6 +4,7 @@
 use super::page::PageError;
 use super::session::TypedSession;
 use actix_web::dev::Payload;
+use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -30,7 +31,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let session = TypedSession::of(req);
         let body = web::Bytes::from_request(req, payload);
+        let cross_site = from_another_site(req);
         Box::pin(async move {
+            if cross_site {
+                return Err(PageError::Forbidden(
+                    "This form was sent from another site, so it was refused. Open the page here and send it again."
+                        .into(),
+                ));
+            }
             let bytes = body
                 .await
                 .map_err(|e| PageError::BadRequest(format!("the form could not be read: {e}")))?;
@@ -46,6 +54,32 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .map(CsrfForm)
                 .map_err(|e| PageError::BadRequest(format!("the form is not valid: {e}")))
         })
+    }
+}
+
+/// Whether the browser says the request comes from another site. A state-changing request
+/// must come from the dashboard's own pages: `Sec-Fetch-Site` must be `same-origin`, and an
+/// `Origin` (`null` included) must name this host. A browser that sends neither leaves the
+/// decision to the CSRF token alone. Only the host is compared, not the scheme: behind a proxy
+/// that ends TLS the server itself is spoken to over plain HTTP.
+fn from_another_site(req: &HttpRequest) -> bool {
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site")
+        && site.as_bytes() != b"same-origin"
+    {
+        return true;
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|origin| origin.split_once("://"))
+        .map(|(_, host)| host.trim_end_matches('/'));
+    match origin_host {
+        Some(host) => !host.eq_ignore_ascii_case(req.connection_info().host()),
+        None => true,
     }
 }
 

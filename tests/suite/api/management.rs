@@ -273,3 +273,19 @@ backend_tests! {
         assert!(after.last_used_at.is_some());
     }
 }
+
+backend_tests! {
+    async fn answers_to_a_credential_are_private_and_never_sniffed(app) {
+        let api = ApiServer::start(app).await;
+        let project = api.project("acme", Plan::Professional).await;
+        let caller = api.issue(&project, token("Reader")).await;
+        let bearer = caller.secret.expose_secret();
+
+        for path in ["/tokens".to_owned(), format!("/tokens/{}", caller.token.id)] {
+            let reply = api.get(&path, bearer).await;
+            assert_eq!(reply.status, 200, "{path}");
+            assert_eq!(reply.headers["cache-control"], "no-store", "{path}");
+            assert_eq!(reply.headers["x-content-type-options"], "nosniff", "{path}");
+        }
+    }
+}

@@ -123,3 +123,24 @@ backend_tests! {
 fn session_cookie(browser: &Browser, base: &str) -> String {
     browser.cookie_header(base)
 }
+
+backend_tests! {
+    async fn a_cross_site_post_is_refused_even_with_a_valid_csrf_token(app) {
+        let dashboard = Dashboard::start(app).await;
+        let project = dashboard.project("acme", latchkey::domain::Plan::Professional).await;
+        let browser = dashboard.member(&project, "ada@example.com", latchkey::domain::Role::Admin).await;
+        let list = tokens_path("acme");
+        let csrf = browser.get(&list).await.csrf();
+        let form = |name| [("csrf_token", csrf.as_str()), ("name", name), ("token_type", "read-only"), ("kind", "service"), ("duration", "30")];
+
+        for (header, value) in [("origin", "https://evil.test"), ("origin", "null"), ("sec-fetch-site", "cross-site"), ("sec-fetch-site", "same-site")] {
+            let refused = browser.post_with_headers(&list, &form("Forged"), &[(header, value)]).await;
+            assert_eq!(refused.status, 403, "{header}: {value}");
+        }
+        assert_eq!(dashboard.app.services.tokens.count_active(project.id).await.unwrap(), 0);
+
+        let same_origin = browser.post_with_headers(&list, &form("Mine"), &[("origin", &dashboard.base), ("sec-fetch-site", "same-origin")]).await;
+        assert_eq!(same_origin.status, 200, "{}", same_origin.html);
+        assert_eq!(dashboard.app.services.tokens.count_active(project.id).await.unwrap(), 1);
+    }
+}

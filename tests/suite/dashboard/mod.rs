@@ -95,20 +95,29 @@ impl Browser {
 
     /// Posts exactly `fields` (no CSRF token unless given).
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.post_with_headers(path, fields, &[]).await
+    }
+
+    /// Posts exactly `fields` with these request headers besides (`Origin`, say).
+    pub async fn post_with_headers(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Page {
         let body = fields
             .iter()
             .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
             .collect::<Vec<_>>()
             .join("&");
-        let response = self
+        let mut request = self
             .client
             .post(format!("{}{path}", self.base))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        page(response).await
+            .header("Content-Type", "application/x-www-form-urlencoded");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        page(request.body(body).send().await.unwrap()).await
     }
 
     /// Opens `form_page`, takes its CSRF token and posts `fields` to `action`, as a person

@@ -108,7 +108,10 @@ backend_tests! {
         let page = browser.get(&tokens_path("acme")).await;
 
         assert_eq!(page.headers["cache-control"], "no-store");
-        assert!(page.headers["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
+        let csp = page.headers["content-security-policy"].to_str().unwrap();
+        for directive in ["script-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"] {
+            assert!(csp.contains(directive), "{csp}");
+        }
         assert_eq!(page.headers["x-frame-options"], "DENY");
         page.assert_lacks("<script>").assert_lacks("onclick=");
         let css = browser.get("/static/app.css").await;
