@@ -1,7 +1,9 @@
 //! A project's members and their roles. Owners manage them; every change drops the cached
 //! answers of the member's personal tokens.
 
-use super::store::{ensure_another_owner, insert_membership, lock_project, member_label};
+use super::store::{
+    ensure_another_owner, insert_membership, lock_project, member_label, revoke_personal_tokens,
+};
 use super::{Member, Projects};
 use crate::audit::{self, AuditTarget};
 use crate::authority::{ProjectAbility, require_ability};
@@ -112,7 +114,9 @@ impl Projects {
         Ok(())
     }
 
-    /// Removes a member; their personal tokens in the project stop working at once.
+    /// Removes a member and revokes their personal tokens in the project, for good: adding
+    /// them back later does not bring those tokens back, and a super admin's are revoked too
+    /// (their access would otherwise keep them working).
     #[tracing::instrument(skip_all, fields(project_id = %project_id, user_id = %user_id))]
     pub async fn remove_member(
         &self,
@@ -132,13 +136,14 @@ impl Projects {
         }
         let role = existing.role.clone();
         existing.delete(&txn).await?;
+        let revoked = revoke_personal_tokens(&txn, project_id, user_id).await?;
         audit::record(
             &txn,
             actor,
             Some(project_id),
             "member.remove",
             AuditTarget::new("user", user_id, member_label(&txn, user_id).await?),
-            json!({ "role": role }),
+            json!({ "role": role, "personal_tokens_revoked": revoked }),
         )
         .await?;
         txn.commit().await?;

@@ -2,10 +2,11 @@
 
 use super::ContentType;
 use crate::audit::{self, AuditTarget};
-use crate::domain::{Actor, ContentTypeUid, Role};
-use crate::entities::{content_type, membership, project, user};
+use crate::domain::{Actor, ContentTypeUid, Role, TokenKind};
+use crate::entities::{api_token, content_type, membership, project, user};
 use crate::error::AppError;
 use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, Set,
@@ -47,10 +48,7 @@ pub async fn lock_project(
 ) -> Result<project::Model, AppError> {
     let now = Utc::now().naive_utc();
     let update = project::Entity::update_many()
-        .col_expr(
-            project::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
+        .col_expr(project::Column::UpdatedAt, Expr::value(now))
         .filter(project::Column::Id.eq(project_id));
     // One statement where the backend returns the updated row (PostgreSQL, SQLite).
     if conn.support_returning() {
@@ -132,6 +130,26 @@ pub(super) async fn ensure_another_owner(
         ));
     }
     Ok(())
+}
+
+/// Revokes every live personal token `user_id` owns in the project; how many.
+pub(super) async fn revoke_personal_tokens(
+    conn: &impl ConnectionTrait,
+    project_id: Uuid,
+    user_id: Uuid,
+) -> Result<u64, DbErr> {
+    let now = Utc::now().naive_utc();
+    Ok(api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(Some(now)))
+        .col_expr(api_token::Column::LiveNameKey, Expr::value(None::<String>))
+        .col_expr(api_token::Column::UpdatedAt, Expr::value(now))
+        .filter(api_token::Column::ProjectId.eq(project_id))
+        .filter(api_token::Column::OwnerId.eq(user_id))
+        .filter(api_token::Column::Kind.eq(TokenKind::Personal.as_str()))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected)
 }
 
 pub(super) async fn member_label(

@@ -84,6 +84,9 @@ pub struct PageCtx {
 impl PageCtx {
     /// For pages without a signed-in user (sign-in, setup, errors).
     pub fn anonymous(title: impl Into<String>, session: Option<&TypedSession>) -> Self {
+        if let Some(session) = session {
+            session.drop_reveal();
+        }
         Self {
             title: title.into(),
             user: None,
@@ -105,6 +108,8 @@ impl PageCtx {
         section: &'static str,
         title: impl Into<String>,
     ) -> Result<Self, PageError> {
+        // A reveal not taken by its token's page (which takes it before rendering) ends here.
+        session.drop_reveal();
         let current_slug = project.map(|(p, _)| p.slug.as_str());
         let projects = services
             .projects

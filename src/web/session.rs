@@ -46,9 +46,11 @@ impl TypedSession {
         self.0.get::<Uuid>(USER_ID_KEY).ok().flatten()
     }
 
-    /// Signs `user_id` in under a new session id, with a fresh CSRF token (so a token seen
-    /// before authentication is useless after).
+    /// Signs `user_id` in under a new session id, starting from an empty state with a fresh
+    /// CSRF token: a token seen before authentication is useless after, and nothing a
+    /// previous user of the browser left (a pending reveal, a message) is inherited.
     pub fn sign_in(&self, user_id: Uuid) -> Result<(), anyhow::Error> {
+        self.0.clear();
         self.0.renew();
         self.0
             .insert(USER_ID_KEY, user_id)
@@ -111,5 +113,19 @@ impl TypedSession {
 
     pub(super) fn take_reveal(&self) -> Option<Sealed> {
         self.0.remove_as::<Sealed>(REVEAL_KEY)?.ok()
+    }
+
+    /// Drops a pending reveal unseen: the token's own page takes it before anything renders,
+    /// so whatever other page renders first ends it.
+    pub fn drop_reveal(&self) {
+        if self
+            .0
+            .get::<serde_json::Value>(REVEAL_KEY)
+            .ok()
+            .flatten()
+            .is_some()
+        {
+            self.0.remove(REVEAL_KEY);
+        }
     }
 }

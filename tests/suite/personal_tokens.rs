@@ -2,7 +2,7 @@
 //! verification time; a disabled or departed owner stops it.
 
 use crate::helpers::*;
-use latchkey::domain::{Actor, Plan, Role};
+use latchkey::domain::{Actor, Email, Plan, Role};
 use latchkey::tokens::VerifyError;
 
 backend_tests! {
@@ -60,7 +60,7 @@ backend_tests! {
 
         assert!(matches!(
             app.services.tokens.verify(issued.secret.expose_secret(), None).await,
-            Err(VerifyError::OwnerInactive)
+            Err(VerifyError::Revoked)
         ));
     }
 
@@ -100,5 +100,30 @@ backend_tests! {
         assert_eq!(child.token.owner.unwrap().id, dev.id);
         assert_eq!(child.token.created_by.unwrap().label, "dev");
         assert!(matches!(service, Err(latchkey::error::AppError::Forbidden { .. })), "{service:?}");
+    }
+}
+
+backend_tests! {
+    async fn removing_a_member_revokes_their_personal_tokens_there_for_good(app) {
+        let project = app.project("acme", Plan::Professional).await;
+        let elsewhere = app.project("globex", Plan::Professional).await;
+        let (dev, developer) = app.member(&project, "dev@example.com", Role::Developer).await;
+        app.services.projects.add_member(&Actor::system(), elsewhere.id, &Email::parse("dev@example.com").unwrap(), Role::Developer).await.unwrap();
+        let root = app.super_admin("root@example.com").await;
+        let root_email = Email::parse("root@example.com").unwrap();
+        app.services.projects.add_member(&Actor::system(), project.id, &root_email, Role::Admin).await.unwrap();
+        let devs = app.issue(&developer, &project, personal("Dev laptop", "read-only")).await;
+        let devs_elsewhere = app.issue(&developer, &elsewhere, personal("Dev laptop", "read-only")).await;
+        let roots = app.issue(&actor_of(&root), &project, personal("Root laptop", "read-only")).await;
+
+        app.services.projects.remove_member(&Actor::system(), project.id, dev.id).await.unwrap();
+        app.services.projects.remove_member(&Actor::system(), project.id, root.id).await.unwrap();
+        app.services.projects.add_member(&Actor::system(), project.id, &Email::parse("dev@example.com").unwrap(), Role::Developer).await.unwrap();
+
+        for (name, issued) in [("the re-added developer's", &devs), ("the super admin's", &roots)] {
+            let verified = app.services.tokens.verify(issued.secret.expose_secret(), None).await;
+            assert!(matches!(verified, Err(VerifyError::Revoked)), "{name} token: {verified:?}");
+        }
+        app.services.tokens.verify(devs_elsewhere.secret.expose_secret(), None).await.unwrap();
     }
 }

@@ -74,6 +74,20 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// The same browser (its cookies) with a client that does not follow redirects: for
+    /// looking at what a POST answered, or leaving its redirect unfollowed.
+    pub fn not_following_redirects(&self) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_provider(self.jar.clone())
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            jar: self.jar.clone(),
+            base: self.base.clone(),
+        }
+    }
+
     /// The `Cookie` header this browser would send to `base`.
     pub fn cookie_header(&self, base: &str) -> String {
         use reqwest::cookie::CookieStore;

@@ -174,3 +174,37 @@ backend_tests! {
         assert_eq!(all.total, 1);
     }
 }
+
+backend_tests! {
+    async fn an_unfollowed_reveal_ends_with_the_next_page_and_is_never_inherited(app) {
+        use sea_orm::EntityTrait;
+        let dashboard = Dashboard::start(app).await;
+        let project = dashboard.project("acme", Plan::Professional).await;
+        let browser = dashboard.member(&project, "ada@example.com", Role::Admin).await;
+        dashboard.app.member(&project, "bob@example.com", Role::Admin).await;
+        let list = tokens_path("acme");
+        let csrf = browser.get(&format!("{list}/new")).await.csrf();
+        let quiet = browser.not_following_redirects();
+        let create = |name| [("csrf_token", csrf.as_str()), ("name", name), ("token_type", "read-only"), ("kind", "service"), ("duration", "30")];
+        let pending_reveals = || async {
+            let rows = latchkey::entities::session::Entity::find().all(&dashboard.app.db).await.unwrap();
+            rows.iter().filter(|row| row.state.contains("\"reveal\"")).count()
+        };
+
+        // Created, its redirect not followed: any other page ends the reveal.
+        let created = quiet.post(&list, &create("First")).await;
+        assert_eq!(created.status, 303);
+        assert_eq!(pending_reveals().await, 1);
+        browser.get(&list).await;
+        assert_eq!(pending_reveals().await, 0);
+        let location = created.headers["location"].to_str().unwrap().to_owned();
+        assert!(revealed_secret(&browser.get(&location).await.html).is_none());
+
+        // Another sign-in in the same browser starts from an empty session.
+        assert_eq!(quiet.post(&list, &create("Second")).await.status, 303);
+        assert_eq!(pending_reveals().await, 1);
+        let signed_in = quiet.post("/login", &[("csrf_token", csrf.as_str()), ("email", "bob@example.com"), ("password", PASSWORD)]).await;
+        assert_eq!(signed_in.status, 303);
+        assert_eq!(pending_reveals().await, 0);
+    }
+}
