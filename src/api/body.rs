@@ -2,9 +2,13 @@
 //! for the `web::Json` extractor and for the endpoints that read their body themselves.
 
 use super::error::ApiError;
+use actix_web::dev::Payload;
 use actix_web::error::JsonPayloadError;
 use actix_web::http::header;
-use actix_web::{HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::pin::Pin;
 
 /// The bodies of API requests are small; this bounds what one may send.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -56,6 +60,33 @@ pub(super) fn json_payload_error(error: JsonPayloadError) -> ApiError {
         | JsonPayloadError::Overflow { limit } => ApiError::PayloadTooLarge { limit },
         JsonPayloadError::Deserialize(e) => json_body_error(e),
         other => ApiError::MalformedJson(other.to_string()),
+    }
+}
+
+/// A JSON body that must be an object. serde reads a struct from an array too, field by
+/// field in order, so `[]` would be an empty PATCH and `["x"]` a token named x; this refuses
+/// anything but an object with the same errors as `web::Json`, then reads the object.
+pub struct JsonObject<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let value = json.await?.into_inner();
+            if !value.is_object() {
+                return Err(ApiError::InvalidBody {
+                    field: "body".into(),
+                    message: "The body must be a JSON object.".into(),
+                }
+                .into());
+            }
+            serde_json::from_value(value)
+                .map(JsonObject)
+                .map_err(|e| json_body_error(e).into())
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! The login exchange: an administrator's email and password for a short-lived access token
 //! in one project.
 
+use super::body::JsonObject;
 use super::dto::*;
 use super::error::{ApiError, NO_STORE};
 use super::jwt::AccessTokenKeys;
@@ -28,9 +29,8 @@ pub async fn login(
     req: HttpRequest,
     services: web::Data<Services>,
     keys: web::Data<AccessTokenKeys>,
-    body: web::Json<LoginRequest>,
+    JsonObject(body): JsonObject<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
     let refused = || ApiError::unauthenticated(AuthFailure::BadCredentials);
     let user = services
         .accounts

@@ -2,7 +2,7 @@
 //! of a token by itself. Each handler extracts, converts to domain input, calls one service
 //! method and answers JSON.
 
-use super::body;
+use super::body::{self, JsonObject};
 use super::caller::{Caller, bearer};
 use super::dto::*;
 use super::error::{ApiError, NO_STORE};
@@ -144,9 +144,8 @@ pub async fn list_tokens(
 pub async fn create_token(
     services: web::Data<Services>,
     caller: Caller,
-    body: web::Json<CreateTokenRequest>,
+    JsonObject(body): JsonObject<CreateTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
     let duration = match (body.expires_at, body.duration_days) {
         (Some(_), Some(_)) => {
             return Err(ApiError::invalid(
@@ -216,9 +215,8 @@ pub async fn update_token(
     services: web::Data<Services>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateTokenRequest>,
+    JsonObject(body): JsonObject<UpdateTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
     let changes = TokenChangesInput {
         name: body.name,
         description: body.description,

@@ -24,9 +24,19 @@ pub use plan::Plan;
 pub use role::Role;
 pub use token_attributes::{TokenDescription, TokenKind, TokenName, TokenType};
 
-/// Rejects control characters other than ordinary white space in free text.
+/// Rejects control characters other than ordinary white space in free text, and the
+/// invisible and direction-changing characters that make two different names look alike or
+/// reorder what is shown around them (zero-width spaces and joiners, bidi embeddings,
+/// overrides and isolates, the byte-order mark, the soft hyphen).
 pub(crate) fn has_control_chars(value: &str, allow_newlines: bool) -> bool {
-    value
-        .chars()
-        .any(|c| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t')))
+    value.chars().any(|c| {
+        (c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t')))
+            || is_invisible_format(c)
+    })
+}
+
+fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }

@@ -22,7 +22,9 @@ impl TokenName {
             ));
         }
         if has_control_chars(trimmed, false) {
-            return Err("Name must not contain control characters.".into());
+            return Err(
+                "Name must not contain control, invisible or direction-changing characters.".into(),
+            );
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -50,7 +52,10 @@ impl TokenDescription {
             ));
         }
         if has_control_chars(trimmed, true) {
-            return Err("Description must not contain control characters.".into());
+            return Err(
+                "Description must not contain control, invisible or direction-changing characters."
+                    .into(),
+            );
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -134,6 +139,24 @@ mod tests {
             TokenName::parse("  CI pipeline ").unwrap().as_str(),
             "CI pipeline"
         );
+    }
+
+    /// Names that look like another name, or reorder the text shown around them, are refused.
+    #[test]
+    fn invisible_and_direction_changing_characters_are_refused() {
+        for name in [
+            "CI\u{200B}",
+            "C\u{200D}I",
+            "\u{202E}IC",
+            "C\u{2066}I\u{2069}",
+            "\u{FEFF}CI",
+            "C\u{00AD}I",
+        ] {
+            assert!(TokenName::parse(name).is_err(), "{name:?}");
+            assert!(TokenDescription::parse(name).is_err(), "{name:?}");
+        }
+        assert!(TokenName::parse("CI – déploiement 日本").is_ok());
+        assert!(TokenDescription::parse("two\nlines").is_ok());
     }
 
     #[test]

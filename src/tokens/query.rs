@@ -183,6 +183,11 @@ pub(super) fn filtered(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
+        if search.contains('\0') {
+            // No name holds a NUL, and SQLite would end the pattern there and match every
+            // name: the search finds nothing, as it should.
+            return select.filter(Expr::val(1).eq(0));
+        }
         let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
         select = select.filter(
             Expr::expr(Func::lower(Expr::col((

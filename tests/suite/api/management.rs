@@ -289,3 +289,31 @@ backend_tests! {
         }
     }
 }
+
+backend_tests! {
+    async fn a_body_that_is_not_a_json_object_is_refused(app) {
+        let api = ApiServer::start(app).await;
+        let project = api.project("acme", Plan::Professional).await;
+        let caller = api.issue(&project, token("Admin")).await;
+        let bearer = caller.secret.expose_secret();
+        let path = format!("/tokens/{}", caller.token.id);
+
+        let patch = api.send(reqwest::Method::PATCH, &path, Some(bearer), Some(serde_json::json!([]))).await;
+        let create = api.post("/tokens", Some(bearer), serde_json::json!(["From an array"])).await;
+
+        patch.assert_error(422, "validation_error");
+        create.assert_error(422, "validation_error");
+        assert_eq!(api.services.tokens.count_active(project.id).await.unwrap(), 1);
+    }
+
+    async fn a_search_for_a_nul_character_finds_nothing(app) {
+        let api = ApiServer::start(app).await;
+        let project = api.project("acme", Plan::Professional).await;
+        let caller = api.issue(&project, token("Reader")).await;
+
+        let reply = api.get("/tokens?search=%00", caller.secret.expose_secret()).await;
+
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(reply.body["meta"]["total"], 0);
+    }
+}
