@@ -140,6 +140,11 @@ impl Settings {
                 .access_token_minutes
                 .unwrap_or(DEFAULT_ACCESS_TOKEN_MINUTES),
         };
+        let access_token_minutes = at_most(
+            "LATCHKEY_ACCESS_TOKEN_MINUTES",
+            access_token_minutes,
+            MAX_ACCESS_TOKEN_MINUTES,
+        )?;
         let last_used_flush_seconds = match env("LATCHKEY_LAST_USED_FLUSH_SECONDS") {
             Some(raw) => parse_positive("LATCHKEY_LAST_USED_FLUSH_SECONDS", &raw)?,
             None => file
@@ -152,6 +157,11 @@ impl Settings {
                 .verify_cache_ttl_ms
                 .unwrap_or(DEFAULT_VERIFY_CACHE_TTL_MS),
         };
+        let verify_cache_ttl_ms = at_most(
+            "LATCHKEY_VERIFY_CACHE_TTL_MS",
+            verify_cache_ttl_ms,
+            MAX_VERIFY_CACHE_TTL_MS,
+        )?;
         let secret_key = match env("LATCHKEY_SECRET_KEY").or(file.secret_key) {
             Some(configured) => SecretKey::from_configured(&configured)?,
             None => SecretKey::load_or_create(&data_dir.join(SECRET_KEY_FILE))?,
@@ -184,6 +194,22 @@ fn parse_bool(name: &'static str, raw: &str) -> Result<bool, ConfigError> {
             name,
             message: format!("expected true or false, got '{raw}'"),
         }),
+    }
+}
+
+/// A login access token is for minutes of work, never for storing.
+const MAX_ACCESS_TOKEN_MINUTES: u32 = 60;
+/// The longest another instance's change may go unseen by this one's cache.
+const MAX_VERIFY_CACHE_TTL_MS: u32 = 3_600_000;
+
+fn at_most(name: &'static str, value: u32, max: u32) -> Result<u32, ConfigError> {
+    if value <= max {
+        Ok(value)
+    } else {
+        Err(ConfigError::Invalid {
+            name,
+            message: format!("must be at most {max}, got {value}"),
+        })
     }
 }
 
@@ -352,6 +378,32 @@ mod tests {
         assert!(Settings::resolve(FileSettings::default(), env).is_err());
         let env = |name: &str| (name == "LATCHKEY_PROFESSIONAL_TOKEN_CAP").then(|| "0".to_owned());
         assert!(Settings::resolve(FileSettings::default(), env).is_err());
+    }
+
+    /// Lifetimes that would make a login token storable, or hide another instance's
+    /// revocation for long, are refused, from the environment and from the file alike.
+    #[test]
+    fn credential_and_cache_lifetimes_have_upper_bounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let in_dir = || FileSettings {
+            data_dir: Some(dir.path().to_owned()),
+            ..FileSettings::default()
+        };
+        for (name, longest) in [
+            ("LATCHKEY_ACCESS_TOKEN_MINUTES", "60"),
+            ("LATCHKEY_VERIFY_CACHE_TTL_MS", "3600000"),
+        ] {
+            let env = |asked: &str| (asked == name).then(|| longest.to_owned());
+            assert!(Settings::resolve(in_dir(), env).is_ok(), "{name}={longest}");
+            let over = (longest.parse::<u32>().unwrap() + 1).to_string();
+            let env = |asked: &str| (asked == name).then(|| over.clone());
+            assert!(Settings::resolve(in_dir(), env).is_err(), "{name}={over}");
+        }
+        let from_file = FileSettings {
+            access_token_minutes: Some(24 * 60),
+            ..in_dir()
+        };
+        assert!(Settings::resolve(from_file, |_| None).is_err());
     }
 
     #[test]
