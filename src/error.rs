@@ -34,6 +34,9 @@ pub enum AppError {
     /// 403: the plan's cap of active tokens is reached.
     #[error("the plan allows {cap} active tokens")]
     PlanLimitReached { cap: u32 },
+    /// 429: too many failed attempts; try again after `retry_after`.
+    #[error("too many failed attempts; retry after {retry_after:?}")]
+    RateLimited { retry_after: std::time::Duration },
     /// 503: the database cannot be reached. Fail closed.
     #[error("the database is unavailable")]
     Unavailable(#[source] DbErr),

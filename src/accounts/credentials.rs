@@ -21,6 +21,15 @@ impl Accounts {
         password: &str,
         client_ip: Option<String>,
     ) -> Result<User, AppError> {
+        // Checked before the password: while held, even the right one is refused.
+        if let Err(retry_after) = self.throttle.check(email, client_ip.as_deref()) {
+            tracing::warn!(
+                retry_after_seconds = retry_after.as_secs(),
+                client_ip = client_ip.as_deref().unwrap_or("-"),
+                "sign-in refused: too many failed attempts"
+            );
+            return Err(AppError::RateLimited { retry_after });
+        }
         let found = match Email::parse(email) {
             Ok(email) => {
                 user::Entity::find()
@@ -51,9 +60,11 @@ impl Accounts {
                     json!({}),
                 )
                 .await?;
+                self.throttle.succeeded(email);
                 Ok(user)
             }
             other => {
+                self.throttle.failed(email, client_ip.as_deref());
                 let actor = Actor::system().with_client_ip(client_ip);
                 let target = match &other {
                     Some(user) => AuditTarget::new("user", user.id, &user.email),

@@ -3,6 +3,9 @@
 
 mod credentials;
 pub mod passwords;
+mod throttle;
+
+pub use throttle::SignInThrottle;
 
 use crate::audit::{self, AuditTarget};
 use crate::authority::require_super_admin;
@@ -68,11 +71,24 @@ pub struct Accounts {
     db: DatabaseConnection,
     /// A disabled user's personal tokens stop at once: changes here invalidate them.
     verification: VerificationCache,
+    throttle: SignInThrottle,
 }
 
 impl Accounts {
     pub fn new(db: DatabaseConnection, verification: VerificationCache) -> Self {
-        Self { db, verification }
+        Self::with_throttle(db, verification, SignInThrottle::default())
+    }
+
+    pub fn with_throttle(
+        db: DatabaseConnection,
+        verification: VerificationCache,
+        throttle: SignInThrottle,
+    ) -> Self {
+        Self {
+            db,
+            verification,
+            throttle,
+        }
     }
 
     #[tracing::instrument(skip_all, fields(super_admin = new.is_super_admin))]

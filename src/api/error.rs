@@ -153,6 +153,12 @@ impl ApiError {
                     message: message.clone().into(),
                     data: field.map(|field| json!({ field: [message] })),
                 },
+                AppError::RateLimited { retry_after } => Parts {
+                    status: StatusCode::TOO_MANY_REQUESTS,
+                    code: "rate_limited",
+                    message: "Too many failed attempts: try again later.".into(),
+                    data: Some(json!({ "retry_after_seconds": retry_seconds(*retry_after) })),
+                },
                 AppError::Unavailable(_) => part(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
@@ -216,6 +222,12 @@ impl ApiError {
             }
         };
         let mut response = json_answer(parts.status, body);
+        if let Self::App(AppError::RateLimited { retry_after }) = self {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_seconds(*retry_after)),
+            );
+        }
         if parts.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -223,6 +235,11 @@ impl ApiError {
         }
         response
     }
+}
+
+/// Whole seconds to wait, rounded up and at least one.
+pub(crate) fn retry_seconds(wait: std::time::Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 impl Parts {

@@ -216,6 +216,9 @@ impl From<AppError> for PageError {
             )),
             AppError::Validation(fields) => Self::BadRequest(fields.to_string()),
             AppError::Conflict { message, .. } => Self::BadRequest(message),
+            AppError::RateLimited { .. } => Self::BadRequest(
+                "Too many failed attempts. Wait a few minutes and try again.".into(),
+            ),
             AppError::Unavailable(_) => Self::Unavailable,
             other => Self::Internal(anyhow::Error::new(other)),
         }

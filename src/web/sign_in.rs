@@ -2,11 +2,12 @@
 
 use super::auth::SignedIn;
 use super::csrf::{CsrfForm, EmptyForm};
-use super::page::{PageCtx, PageError, render, see_other};
+use super::page::{PageCtx, PageError, render, render_with_status, see_other};
 use super::paths;
 use super::session::TypedSession;
 use crate::error::AppError;
 use crate::services::Services;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -73,6 +74,26 @@ pub async fn log_in(
             error: Some("Wrong email or password.".into()),
             signed_out: false,
         }),
+        Err(AppError::RateLimited { retry_after }) => {
+            let minutes = retry_after.as_secs().div_ceil(60).max(1);
+            let mut page = render_with_status(
+                &LoginPage {
+                    ctx: PageCtx::anonymous("Sign in", Some(&session)),
+                    email: form.email,
+                    error: Some(format!(
+                        "Too many failed sign-ins for this account or from this address. Try again in {minutes} minute{}.",
+                        if minutes == 1 { "" } else { "s" }
+                    )),
+                    signed_out: false,
+                },
+                StatusCode::TOO_MANY_REQUESTS,
+            )?;
+            page.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(retry_after.as_secs().max(1)),
+            );
+            Ok(page)
+        }
         Err(other) => Err(other.into()),
     }
 }

@@ -1,6 +1,7 @@
 //! The short-lived → long-lived flow of the login exchange.
 
 use super::*;
+use latchkey::error::AppError;
 use latchkey::tokens::VerifyError;
 
 backend_tests! {
@@ -67,5 +68,41 @@ backend_tests! {
         assert_eq!(api.get("/tokens", &jwt).await.status, 200);
         let refused = api.post("/tokens", Some(&jwt), json!({ "name": "Mine", "kind": "personal" })).await;
         assert_eq!(refused.assert_error(403, "authorization_error")["required_permission"], "api-token.create");
+    }
+}
+
+backend_tests! {
+    async fn the_sixth_failed_sign_in_is_refused_even_with_the_right_password(app) {
+        app.user("ada@example.com").await;
+        app.user("bob@example.com").await;
+        let accounts = &app.services.accounts;
+        let from = |ip: &str| Some(ip.to_owned());
+
+        for _ in 0..5 {
+            let wrong = accounts.authenticate("ada@example.com", "not the password", from("10.0.0.1")).await;
+            assert!(matches!(wrong, Err(AppError::Unauthenticated(_))), "{wrong:?}");
+        }
+        let held = accounts.authenticate("ada@example.com", PASSWORD, from("10.0.0.1")).await;
+        let elsewhere = accounts.authenticate("ADA@example.com", PASSWORD, from("10.0.0.3")).await;
+
+        assert!(matches!(held, Err(AppError::RateLimited { .. })), "{held:?}");
+        assert!(matches!(elsewhere, Err(AppError::RateLimited { .. })), "the account is held from every address: {elsewhere:?}");
+        accounts.authenticate("bob@example.com", PASSWORD, from("10.0.0.2")).await.unwrap();
+    }
+
+    async fn the_api_answers_429_with_retry_after_once_an_account_is_held(app) {
+        let api = ApiServer::start(app).await;
+        let project = api.project("acme", Plan::Professional).await;
+        api.app.member(&project, "ada@example.com", Role::Admin).await;
+        let attempt = |password: &'static str| api.post("/auth/login", None, json!({ "email": "ada@example.com", "password": password, "project": "acme" }));
+
+        for _ in 0..5 {
+            attempt("not the password").await.assert_error(401, "authentication_error");
+        }
+        let held = attempt(PASSWORD).await;
+
+        held.assert_error(429, "rate_limited");
+        let wait: u64 = held.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=900).contains(&wait), "{wait}");
     }
 }

@@ -144,3 +144,22 @@ backend_tests! {
         assert_eq!(dashboard.app.services.tokens.count_active(project.id).await.unwrap(), 1);
     }
 }
+
+backend_tests! {
+    async fn the_sign_in_page_holds_an_account_after_five_failures(app) {
+        app.user("ada@example.com").await;
+        let dashboard = Dashboard::start(app).await;
+        let browser = dashboard.browser();
+
+        for _ in 0..5 {
+            let wrong = browser.submit("/login", "/login", &[("email", "ada@example.com"), ("password", "not it at all")]).await;
+            wrong.assert_contains("Wrong email or password.");
+        }
+        let held = browser.submit("/login", "/login", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+
+        assert_eq!(held.status, 429);
+        held.assert_contains("Too many failed sign-ins");
+        assert!(held.headers.contains_key("retry-after"));
+        assert!(held.path().starts_with("/login"));
+    }
+}
