@@ -2,15 +2,16 @@
 
 use super::input::{TokenChanges, TokenChangesInput};
 use super::service::{RevokedToken, TokenService};
-use super::store::{self, ensure_live, grant_for, kind_of, type_of, uids};
+use super::store::{self, grant_for, type_of, uids};
+use super::target::Target;
 use super::view::{self, Named};
 use crate::audit::{self, AuditTarget};
-use crate::domain::{Action, Actor, Permission, PermissionSet};
+use crate::domain::{Action, Actor, PermissionSet};
 use crate::entities::api_token;
 use crate::error::AppError;
-use crate::projects::{ContentType, Project, load_content_types, lock_project};
+use crate::projects::ContentType;
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -26,30 +27,16 @@ impl TokenService {
         input: TokenChangesInput,
     ) -> Result<super::TokenView, AppError> {
         let txn = self.db.begin().await?;
-        let project = Project::try_from(lock_project(&txn, project_id).await?)?;
-        let authority = self.authority(&txn, actor, project_id).await?;
-        authority.require(Permission::api_token(Action::Update))?;
-        store::require_self_service(&project)?;
-        let current = store::find(&txn, project_id, token_id).await?;
-        let kind = kind_of(&current)?;
-        authority.require_manage(kind, current.owner_id)?;
-        ensure_live(&current)?;
-        let current_type = type_of(&current)?;
-        let content_types = load_content_types(&txn, project_id).await?;
-        let current_explicit = store::explicit_permissions(&txn, &[current.id])
-            .await?
-            .remove(&current.id)
-            .unwrap_or_default();
-        let effective = store::effective(
-            &txn,
-            &current,
-            current_type,
-            kind,
-            &current_explicit,
-            &content_types,
-        )
-        .await?;
-        authority.require_holds(&effective.permissions)?;
+        let Target {
+            authority,
+            token: current,
+            token_type: current_type,
+            explicit: current_explicit,
+            content_types,
+            ..
+        } = self
+            .lock_target(&txn, actor, project_id, token_id, Action::Update)
+            .await?;
         let changes = TokenChanges::parse(input, current_type)?;
         if changes.is_empty() {
             txn.rollback().await?;
@@ -160,18 +147,10 @@ impl TokenService {
         token_id: Uuid,
     ) -> Result<RevokedToken, AppError> {
         let txn = self.db.begin().await?;
-        lock_project(&txn, project_id).await?;
-        let authority = self.authority(&txn, actor, project_id).await?;
-        authority.require(Permission::api_token(Action::Delete))?;
-        let current = live_or_not_found(&txn, project_id, token_id).await?;
-        let kind = kind_of(&current)?;
-        authority.require_manage(kind, current.owner_id)?;
-        let content_types = load_content_types(&txn, project_id).await?;
-        let token_type = type_of(&current)?;
-        let explicit = store::explicit_permissions_of(&txn, &current, token_type).await?;
-        let effective =
-            store::effective(&txn, &current, token_type, kind, &explicit, &content_types).await?;
-        authority.require_holds(&effective.permissions)?;
+        let current = self
+            .lock_target(&txn, actor, project_id, token_id, Action::Delete)
+            .await?
+            .token;
         let old_hash = current.secret_hash.clone();
         let revoked = store::mark_revoked(&txn, current, Utc::now()).await?;
         audit::record(
@@ -191,19 +170,6 @@ impl TokenService {
             name: revoked.name,
         })
     }
-}
-
-/// A revoked token is gone as far as revoking goes.
-async fn live_or_not_found(
-    conn: &impl ConnectionTrait,
-    project_id: Uuid,
-    token_id: Uuid,
-) -> Result<api_token::Model, AppError> {
-    let current = store::find(conn, project_id, token_id).await?;
-    if current.revoked_at.is_some() {
-        return Err(AppError::NotFound);
-    }
-    Ok(current)
 }
 
 fn single_named(mut rows: Vec<Named>) -> Result<Named, AppError> {

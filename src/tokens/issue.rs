@@ -5,9 +5,8 @@
 use super::format::TokenSecret;
 use super::input::NewToken;
 use super::service::{IssuedToken, TokenService, single};
-use super::store::{
-    self, creator_ids, duration_of, ensure_live, grant_for, kind_of, type_of, uids,
-};
+use super::store::{self, creator_ids, duration_of, grant_for, uids};
+use super::target::Target;
 use super::verify::VerifyError;
 use super::view::{self, Named};
 use crate::audit::{self, AuditTarget};
@@ -138,21 +137,16 @@ impl TokenService {
         let (secret, hash) = self.new_secret()?;
         let now = Utc::now();
         let txn = self.db.begin().await?;
-        let project = Project::try_from(lock_project(&txn, project_id).await?)?;
-        let authority = self.authority(&txn, actor, project_id).await?;
-        authority.require(Permission::api_token(Action::Regenerate))?;
-        store::require_self_service(&project)?;
-        let current = store::find(&txn, project_id, token_id).await?;
-        let kind = kind_of(&current)?;
-        authority.require_manage(kind, current.owner_id)?;
+        let Target {
+            project,
+            authority,
+            token: current,
+            kind,
+            ..
+        } = self
+            .lock_target(&txn, actor, project_id, token_id, Action::Regenerate)
+            .await?;
         authority.require_secret_access(kind, current.owner_id)?;
-        let content_types = load_content_types(&txn, project_id).await?;
-        let token_type = type_of(&current)?;
-        let explicit = store::explicit_permissions_of(&txn, &current, token_type).await?;
-        let effective =
-            store::effective(&txn, &current, token_type, kind, &explicit, &content_types).await?;
-        authority.require_holds(&effective.permissions)?;
-        ensure_live(&current)?;
         let old_hash = current.secret_hash.clone();
         let expired = current.expires_at.is_some_and(|at| at.and_utc() <= now);
         if expired {

@@ -17,6 +17,7 @@ mod last_used;
 mod query;
 mod service;
 mod store;
+mod target;
 mod verify;
 mod view;
 
