@@ -27,7 +27,7 @@ mod tokens;
 pub use reveal::RevealCipher;
 pub use setup::SetupCode;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, guard, web};
 use page::PageError;
 
 pub fn not_found() -> PageError {
@@ -43,86 +43,65 @@ pub async fn page_not_found() -> Result<HttpResponse, PageError> {
     Err(PageError::NotFound)
 }
 
+/// A method the page does not take.
+async fn method_not_allowed() -> Result<HttpResponse, PageError> {
+    Err(PageError::MethodNotAllowed)
+}
+
+/// Reading a page: GET, and HEAD for the same answer without its body.
+fn read() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+fn submit() -> actix_web::Route {
+    web::post()
+}
+
+/// Declares each path once with the methods it takes; any other method answers 405.
+macro_rules! pages {
+    ($cfg:expr; $( $path:expr => { $( $method:ident : $handler:path ),+ $(,)? } )*) => {
+        $(
+            $cfg.service(
+                web::resource($path)
+                    $( .route($method().to($handler)) )+
+                    .default_service(web::to(method_not_allowed)),
+            );
+        )*
+    };
+}
+
 /// The dashboard's routes. Every POST checks the session's CSRF token.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/{file}", web::get().to(assets::serve))
-        .route(paths::HOME, web::get().to(home::projects_page))
-        .route(paths::SETUP, web::get().to(setup::setup_form))
-        .route(paths::SETUP, web::post().to(setup::complete_setup))
-        .route(paths::LOGIN, web::get().to(sign_in::login_form))
-        .route(paths::LOGIN, web::post().to(sign_in::log_in))
-        .route(paths::LOGOUT, web::post().to(sign_in::log_out))
-        .route(paths::ACCOUNT, web::get().to(account::account_page))
-        .route(
-            paths::ACCOUNT_PASSWORD,
-            web::post().to(account::change_password),
-        )
-        .route(paths::ADMIN, web::get().to(admin::admin_page))
-        .route(paths::ADMIN_PROJECTS, web::post().to(admin::create_project))
-        .route("/admin/projects/{id}/plan", web::post().to(admin::set_plan))
-        .route(paths::ADMIN_USERS, web::post().to(admin::create_user))
-        .route(
-            "/admin/users/{id}/status",
-            web::post().to(admin::set_user_status),
-        )
-        .service(
-            web::scope("/projects/{slug}")
-                .route("", web::get().to(home::project_home))
-                .route("/settings/api-tokens", web::get().to(tokens::tokens_page))
-                .route("/settings/api-tokens", web::post().to(tokens::create_token))
-                .route(
-                    "/settings/api-tokens/new",
-                    web::get().to(tokens::new_token_form),
-                )
-                .route(
-                    "/settings/api-tokens/{id}",
-                    web::get().to(tokens::edit_token_form),
-                )
-                .route(
-                    "/settings/api-tokens/{id}",
-                    web::post().to(tokens::update_token),
-                )
-                .route(
-                    "/settings/api-tokens/{id}/regenerate",
-                    web::get().to(tokens::confirm_regenerate),
-                )
-                .route(
-                    "/settings/api-tokens/{id}/regenerate",
-                    web::post().to(tokens::regenerate_token),
-                )
-                .route(
-                    "/settings/api-tokens/{id}/delete",
-                    web::get().to(tokens::confirm_delete),
-                )
-                .route(
-                    "/settings/api-tokens/{id}/delete",
-                    web::post().to(tokens::delete_token),
-                )
-                .route(
-                    "/settings/content-types",
-                    web::get().to(content_types::content_types_page),
-                )
-                .route(
-                    "/settings/content-types",
-                    web::post().to(content_types::add_content_type),
-                )
-                .route(
-                    "/settings/content-types/{uid}/delete",
-                    web::post().to(content_types::remove_content_type),
-                )
-                .route("/settings/members", web::get().to(members::members_page))
-                .route("/settings/members", web::post().to(members::add_member))
-                .route(
-                    "/settings/members/{user_id}/role",
-                    web::post().to(members::change_role),
-                )
-                .route(
-                    "/settings/members/{user_id}/remove",
-                    web::post().to(members::remove_member),
-                )
-                .route(
-                    "/settings/audit-log",
-                    web::get().to(project_audit::audit_log_page),
-                ),
-        );
+    pages!(cfg;
+        "/static/{file}" => { read: assets::serve }
+        paths::HOME => { read: home::projects_page }
+        paths::SETUP => { read: setup::setup_form, submit: setup::complete_setup }
+        paths::LOGIN => { read: sign_in::login_form, submit: sign_in::log_in }
+        paths::LOGOUT => { submit: sign_in::log_out }
+        paths::ACCOUNT => { read: account::account_page }
+        paths::ACCOUNT_PASSWORD => { submit: account::change_password }
+        paths::ADMIN => { read: admin::admin_page }
+        paths::ADMIN_PROJECTS => { submit: admin::create_project }
+        "/admin/projects/{id}/plan" => { submit: admin::set_plan }
+        paths::ADMIN_USERS => { submit: admin::create_user }
+        "/admin/users/{id}/status" => { submit: admin::set_user_status }
+    );
+    cfg.service(web::scope("/projects/{slug}").configure(project_routes));
+}
+
+fn project_routes(cfg: &mut web::ServiceConfig) {
+    pages!(cfg;
+        "" => { read: home::project_home }
+        "/settings/api-tokens" => { read: tokens::tokens_page, submit: tokens::create_token }
+        "/settings/api-tokens/new" => { read: tokens::new_token_form }
+        "/settings/api-tokens/{id}" => { read: tokens::edit_token_form, submit: tokens::update_token }
+        "/settings/api-tokens/{id}/regenerate" => { read: tokens::confirm_regenerate, submit: tokens::regenerate_token }
+        "/settings/api-tokens/{id}/delete" => { read: tokens::confirm_delete, submit: tokens::delete_token }
+        "/settings/content-types" => { read: content_types::content_types_page, submit: content_types::add_content_type }
+        "/settings/content-types/{uid}/delete" => { submit: content_types::remove_content_type }
+        "/settings/members" => { read: members::members_page, submit: members::add_member }
+        "/settings/members/{user_id}/role" => { submit: members::change_role }
+        "/settings/members/{user_id}/remove" => { submit: members::remove_member }
+        "/settings/audit-log" => { read: project_audit::audit_log_page }
+    );
 }

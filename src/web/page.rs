@@ -189,6 +189,8 @@ pub enum PageError {
     LoginRequired,
     #[error("not found")]
     NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("forbidden: {0}")]
     Forbidden(String),
     #[error("the form has expired")]
@@ -239,6 +241,7 @@ impl ResponseError for PageError {
         match self {
             Self::LoginRequired => StatusCode::SEE_OTHER,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Forbidden(_) | Self::Csrf => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -252,6 +255,10 @@ impl ResponseError for PageError {
             Self::NotFound => (
                 "Page not found",
                 "There is nothing here, or you do not have access to it.".to_owned(),
+            ),
+            Self::MethodNotAllowed => (
+                "Method not allowed",
+                "This page does not take that kind of request.".to_owned(),
             ),
             Self::Forbidden(message) => ("Not allowed", message.clone()),
             Self::Csrf => (

@@ -130,3 +130,26 @@ backend_tests! {
         assert!(!cookie.contains("Max-Age"), "a browser session cookie: idle expiry is kept on the server");
     }
 }
+
+backend_tests! {
+    async fn pages_answer_head_like_get_and_other_methods_with_405(app) {
+        let dashboard = Dashboard::start(app).await;
+        let project = dashboard.project("acme", Plan::Professional).await;
+        let browser = dashboard.member(&project, "ada@example.com", Role::Admin).await;
+        let url = |path: &str| format!("{}{path}", dashboard.base);
+
+        for path in ["/", "/account", "/login", "/static/app.css", "/projects/acme/settings/api-tokens", "/projects/acme/settings/api-tokens/new", "/projects/acme/settings/members", "/projects/acme/settings/content-types", "/projects/acme/settings/audit-log"] {
+            let head = browser.client.head(url(path)).send().await.unwrap();
+            let get = browser.client.get(url(path)).send().await.unwrap();
+            assert_eq!(head.status(), get.status(), "{path}");
+            assert_eq!(head.text().await.unwrap(), "", "HEAD {path} sends no body");
+            let put = browser.client.put(url(path)).send().await.unwrap();
+            assert_eq!(put.status(), 405, "PUT {path}");
+        }
+        let post_to_a_page_that_takes_none = browser.post("/account", &[]).await;
+        assert_eq!(post_to_a_page_that_takes_none.status, 405);
+        post_to_a_page_that_takes_none.assert_contains("Method not allowed");
+        assert_eq!(browser.client.delete(url("/logout")).send().await.unwrap().status(), 405);
+        assert_eq!(browser.get("/no/such/page").await.status, 404);
+    }
+}
