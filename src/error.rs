@@ -67,6 +67,11 @@ pub enum AuthFailure {
     BadCredentials,
 }
 
+/// Whole seconds to wait for a `RateLimited` refusal, rounded up and at least one.
+pub fn retry_after_seconds(wait: std::time::Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
 impl AppError {
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::Forbidden {

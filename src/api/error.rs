@@ -157,7 +157,7 @@ impl ApiError {
                     status: StatusCode::TOO_MANY_REQUESTS,
                     code: "rate_limited",
                     message: "Too many failed attempts: try again later.".into(),
-                    data: Some(json!({ "retry_after_seconds": retry_seconds(*retry_after) })),
+                    data: Some(json!({ "retry_after_seconds": crate::error::retry_after_seconds(*retry_after) })),
                 },
                 AppError::Unavailable(_) => part(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -225,7 +225,7 @@ impl ApiError {
         if let Self::App(AppError::RateLimited { retry_after }) = self {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
-                HeaderValue::from(retry_seconds(*retry_after)),
+                HeaderValue::from(crate::error::retry_after_seconds(*retry_after)),
             );
         }
         if parts.status == StatusCode::UNAUTHORIZED {
@@ -235,11 +235,6 @@ impl ApiError {
         }
         response
     }
-}
-
-/// Whole seconds to wait, rounded up and at least one.
-pub(crate) fn retry_seconds(wait: std::time::Duration) -> u64 {
-    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 impl Parts {

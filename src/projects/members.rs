@@ -11,7 +11,8 @@ use crate::domain::{Actor, Email, Role};
 use crate::entities::{membership, user};
 use crate::error::AppError;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, ModelTrait, QueryFilter, Set,
+    TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -86,13 +87,7 @@ impl Projects {
         user_id: Uuid,
         role: Role,
     ) -> Result<(), AppError> {
-        require_ability(&self.db, actor, project_id, ProjectAbility::ManageMembers).await?;
-        let txn = self.db.begin().await?;
-        lock_project(&txn, project_id).await?;
-        let existing = membership::Entity::find_by_id((project_id, user_id))
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let (txn, existing) = self.locked_membership(actor, project_id, user_id).await?;
         let previous = existing.role.clone();
         if previous == Role::Owner.as_str() && role != Role::Owner {
             ensure_another_owner(&txn, project_id).await?;
@@ -124,13 +119,7 @@ impl Projects {
         project_id: Uuid,
         user_id: Uuid,
     ) -> Result<(), AppError> {
-        require_ability(&self.db, actor, project_id, ProjectAbility::ManageMembers).await?;
-        let txn = self.db.begin().await?;
-        lock_project(&txn, project_id).await?;
-        let existing = membership::Entity::find_by_id((project_id, user_id))
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let (txn, existing) = self.locked_membership(actor, project_id, user_id).await?;
         if existing.role == Role::Owner.as_str() {
             ensure_another_owner(&txn, project_id).await?;
         }
@@ -149,5 +138,23 @@ impl Projects {
         txn.commit().await?;
         self.verification.forget_owner(user_id);
         Ok(())
+    }
+
+    /// An owner's change to one membership: the transaction, after the project lock (so the
+    /// "last owner" check holds until commit), and the membership as it is then.
+    async fn locked_membership(
+        &self,
+        actor: &Actor,
+        project_id: Uuid,
+        user_id: Uuid,
+    ) -> Result<(DatabaseTransaction, membership::Model), AppError> {
+        require_ability(&self.db, actor, project_id, ProjectAbility::ManageMembers).await?;
+        let txn = self.db.begin().await?;
+        lock_project(&txn, project_id).await?;
+        let existing = membership::Entity::find_by_id((project_id, user_id))
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok((txn, existing))
     }
 }

@@ -4,7 +4,7 @@ use super::input::{TokenChanges, TokenChangesInput};
 use super::service::{RevokedToken, TokenService};
 use super::store::{self, grant_for, type_of, uids};
 use super::target::Target;
-use super::view::{self, Named};
+use super::view;
 use crate::audit::{self, AuditTarget};
 use crate::domain::{Action, Actor, PermissionSet};
 use crate::entities::api_token;
@@ -129,12 +129,8 @@ impl TokenService {
         content_types: &[ContentType],
     ) -> Result<super::TokenView, AppError> {
         let permissions = grant_for(type_of(&token)?, explicit).resolve(uids(content_types));
-        let named = self.names(token).await?;
+        let named = view::name_one(&self.db, token).await?;
         view::view_of(named, permissions)
-    }
-
-    async fn names(&self, token: api_token::Model) -> Result<Named, AppError> {
-        single_named(view::name_all(&self.db, vec![token]).await?)
     }
 
     /// Revokes at once; cannot be undone. The name becomes free again. Allowed on every
@@ -170,9 +166,4 @@ impl TokenService {
             name: revoked.name,
         })
     }
-}
-
-fn single_named(mut rows: Vec<Named>) -> Result<Named, AppError> {
-    rows.pop()
-        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("a named token went missing")))
 }

@@ -4,7 +4,7 @@
 
 use super::format::TokenSecret;
 use super::input::NewToken;
-use super::service::{IssuedToken, TokenService, single};
+use super::service::{IssuedToken, TokenService};
 use super::store::{self, creator_ids, duration_of, grant_for, uids};
 use super::target::Target;
 use super::verify::VerifyError;
@@ -35,7 +35,7 @@ impl TokenService {
 
         let txn = self.db.begin().await?;
         let project = Project::try_from(lock_project(&txn, project_id).await?)?;
-        let authority = self.authority(&txn, actor, project_id).await?;
+        let authority = crate::authority::resolve(&txn, actor, project_id).await?;
         authority.require(Permission::api_token(Action::Create))?;
         store::require_self_service(&project)?;
         let owner_id = authority.owner_for(new.kind)?;
@@ -116,12 +116,7 @@ impl TokenService {
                 creator_token: None,
                 token,
             },
-            ActorKind::Token(_) => view::name_all(&self.db, vec![token])
-                .await?
-                .pop()
-                .ok_or_else(|| {
-                    AppError::Unexpected(anyhow::anyhow!("a named token went missing"))
-                })?,
+            ActorKind::Token(_) => view::name_one(&self.db, token).await?,
         })
     }
 
@@ -225,8 +220,8 @@ impl TokenService {
         secret: TokenSecret,
     ) -> Result<IssuedToken, AppError> {
         let project_id = token.project_id;
-        let named = view::name_all(&self.db, vec![token]).await?;
-        let token = single(view::assemble(&self.db, project_id, named, None).await?)?;
+        let named = view::name_one(&self.db, token).await?;
+        let token = view::only(view::assemble(&self.db, project_id, vec![named], None).await?)?;
         Ok(IssuedToken { token, secret })
     }
 }

@@ -11,7 +11,7 @@ use super::query::{ListQuery, filtered, sorted};
 use super::store;
 use super::verify::{VerifiedToken, Verifier, VerifyError};
 use super::view::{self, TokenView};
-use crate::authority::{self, Authority};
+use crate::authority;
 use crate::domain::{Action, Actor, Permission, Plan};
 use crate::error::AppError;
 use crate::projects::Project;
@@ -97,7 +97,7 @@ impl TokenService {
         let authority = authority::resolve(&self.db, actor, project_id).await?;
         authority.require(Permission::api_token(Action::FindOne))?;
         let named = view::one_named(&self.db, project_id, token_id).await?;
-        single(view::assemble(&self.db, project_id, vec![named], None).await?)
+        view::only(view::assemble(&self.db, project_id, vec![named], None).await?)
     }
 
     /// A page of the project's tokens, filtered, searched and sorted in the database.
@@ -155,26 +155,10 @@ impl TokenService {
         Ok(())
     }
 
-    /// The authority of `actor` over the project's tokens, read on `conn`.
-    pub(super) async fn authority(
-        &self,
-        conn: &impl ConnectionTrait,
-        actor: &Actor,
-        project_id: Uuid,
-    ) -> Result<Authority, AppError> {
-        authority::resolve(conn, actor, project_id).await
-    }
-
     /// A new secret and its stored form.
     pub(super) fn new_secret(&self) -> Result<(TokenSecret, super::hashing::SecretHash), AppError> {
         let secret = TokenSecret::generate()?;
         let hash = self.hasher.hash(&secret);
         Ok((secret, hash))
     }
-}
-
-pub(super) fn single(mut views: Vec<TokenView>) -> Result<TokenView, AppError> {
-    views
-        .pop()
-        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("a token view went missing")))
 }

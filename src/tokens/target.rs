@@ -36,7 +36,7 @@ impl TokenService {
         action: Action,
     ) -> Result<Target, AppError> {
         let project = Project::try_from(lock_project(txn, project_id).await?)?;
-        let authority = self.authority(txn, actor, project_id).await?;
+        let authority = crate::authority::resolve(txn, actor, project_id).await?;
         authority.require(Permission::api_token(action))?;
         if action != Action::Delete {
             store::require_self_service(&project)?;

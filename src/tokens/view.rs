@@ -200,6 +200,24 @@ pub(super) async fn name_all(
         .collect())
 }
 
+/// One row's names (see `name_all`).
+pub(super) async fn name_one(
+    conn: &impl ConnectionTrait,
+    token: api_token::Model,
+) -> Result<Named, AppError> {
+    only(name_all(conn, vec![token]).await?)
+}
+
+/// The one item of a batch that was given one.
+pub(super) fn only<T>(mut items: Vec<T>) -> Result<T, AppError> {
+    match (items.pop(), items.is_empty()) {
+        (Some(item), true) => Ok(item),
+        _ => Err(AppError::Unexpected(anyhow::anyhow!(
+            "a batch of one token came back with another count"
+        ))),
+    }
+}
+
 /// Views of named rows of one project. Custom grants are read in one batch; the project's
 /// content types (for read-only and full-access grants) are read only if not given and needed.
 pub(super) async fn assemble(

@@ -75,7 +75,8 @@ pub async fn log_in(
             signed_out: false,
         }),
         Err(AppError::RateLimited { retry_after }) => {
-            let minutes = retry_after.as_secs().div_ceil(60).max(1);
+            let seconds = crate::error::retry_after_seconds(retry_after);
+            let minutes = seconds.div_ceil(60);
             let mut page = render_with_status(
                 &LoginPage {
                     ctx: PageCtx::anonymous("Sign in", Some(&session)),
@@ -88,10 +89,8 @@ pub async fn log_in(
                 },
                 StatusCode::TOO_MANY_REQUESTS,
             )?;
-            page.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from(retry_after.as_secs().max(1)),
-            );
+            page.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
             Ok(page)
         }
         Err(other) => Err(other.into()),
