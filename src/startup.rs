@@ -116,6 +116,7 @@ fn run(
         bytes[32..].copy_from_slice(&settings.secret_key.derive("session-cookie/2"));
         Key::from(&bytes)
     };
+    let trusted_proxies = settings.trusted_proxies.clone();
     let cookie_secure = settings.cookie_secure;
     let idle = actix_web::cookie::time::Duration::minutes(i64::from(settings.session_idle_minutes));
     let server = HttpServer::new(move || {
@@ -137,6 +138,7 @@ fn run(
             .app_data(setup_code.clone())
             .app_data(reveal.clone())
             .app_data(access_keys.clone())
+            .app_data(trusted_proxies.clone())
             .app_data(
                 web::PathConfig::default().error_handler(|_, _| crate::web::not_found().into()),
             )

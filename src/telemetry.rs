@@ -53,13 +53,6 @@ pub fn current_request_id() -> Option<Uuid> {
     REQUEST_ID.try_with(|id| *id).ok().flatten()
 }
 
-/// The client address recorded in the audit trail: the peer address. Forwarded-for headers
-/// are client-controlled unless a trusted proxy sets them, which is a deployment decision
-/// this code cannot make.
-pub fn client_ip(req: &actix_web::HttpRequest) -> Option<String> {
-    req.peer_addr().map(|addr| addr.ip().to_string())
-}
-
 /// Gives every request an id and makes it the task's `current_request_id()` while the request
 /// is served; opens the request span (method, path, request id, status) at DEBUG level (see
 /// the module documentation). Written by hand, as one middleware: it adds no allocation to a

@@ -9,6 +9,7 @@ use crate::error::{AppError, AuthFailure};
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde_json::json;
+use std::net::IpAddr;
 use uuid::Uuid;
 
 impl Accounts {
@@ -19,11 +20,14 @@ impl Accounts {
         &self,
         email: &str,
         password: &str,
-        client_ip: Option<String>,
+        client: Option<IpAddr>,
     ) -> Result<User, AppError> {
+        let client_ip = client.map(|address| address.to_string());
         // Checked before the password: while held, even the right one is refused.
-        if let Err(retry_after) = self.throttle.check(email, client_ip.as_deref()) {
+        if let Err(retry_after) = self.throttles.check_sign_in(email, client) {
             tracing::warn!(
+                target: "latchkey::security",
+                event = "sign_in_throttled",
                 retry_after_seconds = retry_after.as_secs(),
                 client_ip = client_ip.as_deref().unwrap_or("-"),
                 "sign-in refused: too many failed attempts"
@@ -60,18 +64,18 @@ impl Accounts {
                     json!({}),
                 )
                 .await?;
-                self.throttle.succeeded(email);
+                self.throttles.sign_in_succeeded(email);
                 Ok(user)
             }
             other => {
-                self.throttle.failed(email, client_ip.as_deref());
-                let actor = Actor::system().with_client_ip(client_ip);
+                self.throttles.sign_in_failed(email, client);
+                let actor = Actor::system().with_client_ip(client_ip.clone());
                 let target = match &other {
                     Some(user) => AuditTarget::new("user", user.id, &user.email),
                     None => AuditTarget {
                         kind: "user",
                         id: None,
-                        label: email.trim().chars().take(254).collect(),
+                        label: printable(email, 254),
                     },
                 };
                 let reason = match other {
@@ -79,6 +83,13 @@ impl Accounts {
                     Some(_) => "wrong_password",
                     None => "unknown_email",
                 };
+                tracing::info!(
+                    target: "latchkey::security",
+                    event = "sign_in_failed",
+                    reason,
+                    client_ip = client_ip.as_deref().unwrap_or("-"),
+                    "sign-in failed"
+                );
                 audit::record(
                     &txn,
                     &actor,
@@ -137,6 +148,24 @@ impl Accounts {
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// Text an attacker typed, as it may be stored and shown: at most `max` characters, control
+/// characters (CR, LF, escapes) written out as `\u{..}` so they cannot forge lines or
+/// terminal output.
+fn printable(text: &str, max: usize) -> String {
+    text.trim()
+        .chars()
+        .take(max)
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_unicode().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }
 
 /// A valid argon2id hash of a random string nobody knows, for timing-safe misses.

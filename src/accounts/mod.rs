@@ -3,15 +3,13 @@
 
 mod credentials;
 pub mod passwords;
-mod throttle;
-
-pub use throttle::SignInThrottle;
 
 use crate::audit::{self, AuditTarget};
 use crate::authority::require_super_admin;
 use crate::domain::{Actor, DisplayName, Email, Password, UserActor};
 use crate::entities::user;
 use crate::error::AppError;
+use crate::throttle::Throttles;
 use crate::verification_cache::VerificationCache;
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -19,6 +17,7 @@ use sea_orm::{
     QueryOrder, Set, SqlErr, TransactionTrait,
 };
 use serde_json::json;
+use std::sync::Arc;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,23 +70,19 @@ pub struct Accounts {
     db: DatabaseConnection,
     /// A disabled user's personal tokens stop at once: changes here invalidate them.
     verification: VerificationCache,
-    throttle: SignInThrottle,
+    throttles: Arc<Throttles>,
 }
 
 impl Accounts {
-    pub fn new(db: DatabaseConnection, verification: VerificationCache) -> Self {
-        Self::with_throttle(db, verification, SignInThrottle::default())
-    }
-
-    pub fn with_throttle(
+    pub fn new(
         db: DatabaseConnection,
         verification: VerificationCache,
-        throttle: SignInThrottle,
+        throttles: Arc<Throttles>,
     ) -> Self {
         Self {
             db,
             verification,
-            throttle,
+            throttles,
         }
     }
 

@@ -11,6 +11,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponseBuilder, web};
 use chrono::{DateTime, Utc};
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 use uuid::Uuid;
 
@@ -97,6 +98,30 @@ async fn authenticate(
     })
 }
 
+/// Runs a bearer authentication unless the client's address is held; counts its failure.
+/// Held, even the right credential is refused: otherwise the answer would tell a guess apart.
+pub async fn guarded_by_address<T>(
+    services: &Services,
+    client: Option<IpAddr>,
+    attempt: impl Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    if let Err(retry_after) = services.throttles.check_api_auth(client) {
+        return Err(AppError::RateLimited { retry_after }.into());
+    }
+    let outcome = attempt.await;
+    if let Err(ApiError::App(AppError::Unauthenticated(failure))) = &outcome {
+        services.throttles.api_auth_failed(client);
+        tracing::info!(
+            target: "latchkey::security",
+            event = "bearer_refused",
+            reason = ?failure,
+            client_ip = %client.map_or_else(|| "-".to_owned(), |c| c.to_string()),
+            "bearer authentication failed"
+        );
+    }
+    outcome
+}
+
 impl FromRequest for Caller {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
@@ -105,13 +130,16 @@ impl FromRequest for Caller {
         let services = req.app_data::<web::Data<Services>>().cloned();
         let keys = req.app_data::<web::Data<AccessTokenKeys>>().cloned();
         let credential = bearer(req);
-        let client_ip = crate::telemetry::client_ip(req);
+        let client = crate::client_address::client_addr(req);
         Box::pin(async move {
             let (Some(services), Some(keys)) = (services, keys) else {
                 return Err(AppError::Unexpected(anyhow::anyhow!("API state missing")).into());
             };
             let credential = credential.ok_or(ApiError::unauthenticated(AuthFailure::Missing))?;
-            authenticate(&services, &keys, &credential, client_ip).await
+            guarded_by_address(&services, client, async {
+                authenticate(&services, &keys, &credential, client.map(|c| c.to_string())).await
+            })
+            .await
         })
     }
 }

@@ -218,6 +218,12 @@ pub struct VerifyRequest<'a> {
     #[serde(default, borrow)]
     #[schema(value_type = Option<String>, example = "article.create")]
     pub permission: Option<Text<'a>>,
+    /// The address of the end client that presented the token to the calling service. When
+    /// given, failed verifications are counted for that client, and a client that keeps
+    /// guessing is answered 429 without affecting the service's other clients.
+    #[serde(default, borrow)]
+    #[schema(value_type = Option<String>, example = "203.0.113.7")]
+    pub client_ip: Option<Text<'a>>,
 }
 
 /// A string borrowed from the body when it holds no escapes. (serde borrows a bare

@@ -5,9 +5,9 @@ use super::body::JsonObject;
 use super::dto::*;
 use super::error::{ApiError, NO_STORE};
 use super::jwt::AccessTokenKeys;
+use crate::client_address::client_addr;
 use crate::error::{AppError, AuthFailure};
 use crate::services::Services;
-use crate::telemetry::client_ip;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 
@@ -35,7 +35,7 @@ pub async fn login(
     let refused = || ApiError::unauthenticated(AuthFailure::BadCredentials);
     let user = services
         .accounts
-        .authenticate(&body.email, &body.password, client_ip(&req))
+        .authenticate(&body.email, &body.password, client_addr(&req))
         .await
         .map_err(|e| match e {
             AppError::Unauthenticated(_) => refused(),

@@ -3,12 +3,12 @@
 //! method and answers JSON.
 
 use super::body::{self, JsonObject};
-use super::caller::{Caller, bearer};
+use super::caller::{Caller, bearer, guarded_by_address};
 use super::dto::*;
 use super::error::{ApiError, NO_STORE};
+use crate::client_address::client_addr;
 use crate::error::{AppError, AuthFailure};
 use crate::services::Services;
-use crate::telemetry::client_ip;
 use crate::tokens::{
     DurationInput, IssuedToken, ListQuery, MAX_PAGE, MAX_PER_PAGE, NewToken, NewTokenInput,
     SortKey, SortOrder, StatusFilter, TokenChangesInput,
@@ -320,7 +320,14 @@ pub async fn refresh_token(
         (Some(token), _) | (None, Some(token)) => token,
         (None, None) => return Err(ApiError::unauthenticated(AuthFailure::Missing)),
     };
-    let refreshed = services.tokens.refresh(&presented, client_ip(&req)).await?;
+    let client = client_addr(&req);
+    let refreshed = guarded_by_address(&services, client, async {
+        Ok(services
+            .tokens
+            .refresh(&presented, client.map(|c| c.to_string()))
+            .await?)
+    })
+    .await?;
     services.last_used.record(refreshed.token.id, Utc::now());
     let mut response = issued(&services, None, &refreshed, false);
     if let Some(at) = refreshed.token.expires_at

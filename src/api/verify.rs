@@ -10,6 +10,7 @@ use crate::tokens::VerifiedToken;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
+use std::net::IpAddr;
 
 /// For protected services: is this token valid, and may it do `permission`?
 #[utoipa::path(
@@ -21,6 +22,7 @@ use chrono::Utc;
         (status = 403, description = "Valid but not allowed; data.required_permission names what is missing", body = ErrorBody),
         (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody),
+        (status = 429, description = "Too many failed verifications for this client or this service; Retry-After says when to try again", body = ErrorBody),
         (status = 503, description = "Could not check: never treat as valid", body = ErrorBody),
     )
 )]
@@ -38,10 +40,35 @@ pub async fn verify(
             Permission::parse(&raw.0).map_err(|message| ApiError::invalid("permission", message))
         })
         .transpose()?;
-    let verified = services
+    let client = body
+        .client_ip
+        .as_ref()
+        .map(|raw| {
+            raw.0
+                .trim()
+                .parse::<IpAddr>()
+                .map_err(|_| ApiError::invalid("client_ip", "Must be an IPv4 or IPv6 address."))
+        })
+        .transpose()?;
+    // Held, a client is refused before its token is looked at, or the answer would still
+    // tell its guesses apart. While nobody is held this costs one atomic read.
+    let source = || crate::client_address::client_addr(&req);
+    if let Err(retry_after) = services.throttles.check_verify(client, source()) {
+        return Err(AppError::RateLimited { retry_after }.into());
+    }
+    let verified = match services
         .tokens
         .verify(&body.token, permission.as_ref())
-        .await?;
+        .await
+    {
+        Ok(verified) => verified,
+        Err(error) => {
+            if error.refused_the_token() {
+                services.throttles.verify_failed(client, source());
+            }
+            return Err(AppError::from(error).into());
+        }
+    };
     services.last_used.record(verified.id, Utc::now());
     Ok(json_answer(StatusCode::OK, verify_answer(&verified)?))
 }

@@ -1,8 +1,13 @@
 //! Typed settings: defaults, then an optional TOML file, then `LATCHKEY_*` variables.
 
 mod secret_key;
+mod throttling;
 
 pub use secret_key::SecretKey;
+pub use throttling::FileThrottle;
+
+use crate::client_address::TrustedProxies;
+use crate::throttle::ThrottleSettings;
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -36,6 +41,10 @@ pub struct Settings {
     /// How long a verification answer may be served from memory; bounds how long a change
     /// made on another instance goes unseen here.
     pub verify_cache_ttl_ms: u32,
+    /// How many failures of each kind hold a key back, and for how long.
+    pub throttle: ThrottleSettings,
+    /// Proxies whose forwarded-for headers are believed (empty: none).
+    pub trusted_proxies: TrustedProxies,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +80,9 @@ pub struct FileSettings {
     pub access_token_minutes: Option<u32>,
     pub last_used_flush_seconds: Option<u32>,
     pub verify_cache_ttl_ms: Option<u32>,
+    pub trusted_proxies: Option<Vec<String>>,
+    #[serde(default)]
+    pub throttle: FileThrottle,
 }
 
 impl FileSettings {
@@ -161,6 +173,8 @@ impl Settings {
             verify_cache_ttl_ms,
             MAX_VERIFY_CACHE_TTL_MS,
         )?;
+        let throttle = throttling::resolve_throttle(file.throttle, &env)?;
+        let trusted_proxies = throttling::resolve_trusted_proxies(file.trusted_proxies, &env)?;
         let secret_key = match env("LATCHKEY_SECRET_KEY").or(file.secret_key) {
             Some(configured) => SecretKey::from_configured(&configured)?,
             None => SecretKey::load_or_create(&data_dir.join(SECRET_KEY_FILE))?,
@@ -177,6 +191,8 @@ impl Settings {
             access_token_minutes,
             last_used_flush_seconds,
             verify_cache_ttl_ms,
+            throttle,
+            trusted_proxies,
         })
     }
 }

@@ -71,6 +71,21 @@ pub enum VerifyError {
     Backend(#[from] DbErr),
 }
 
+impl VerifyError {
+    /// The token itself was refused (what a guess gets), as opposed to a valid token lacking
+    /// a permission or a check that could not be made.
+    pub fn refused_the_token(&self) -> bool {
+        matches!(
+            self,
+            Self::Malformed(_)
+                | Self::Unknown
+                | Self::Expired
+                | Self::Revoked
+                | Self::OwnerInactive
+        )
+    }
+}
+
 /// How a refused verification reads to the services' callers.
 impl From<VerifyError> for AppError {
     fn from(error: VerifyError) -> Self {

@@ -63,7 +63,7 @@ impl FromRequest for SignedIn {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = TypedSession::of(req);
         let services = req.app_data::<web::Data<Services>>().cloned();
-        let client_ip = crate::telemetry::client_ip(req);
+        let client_ip = crate::client_address::client_ip(req);
         Box::pin(async move {
             let services =
                 services.ok_or_else(|| PageError::Internal(anyhow::anyhow!("services missing")))?;

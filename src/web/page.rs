@@ -150,6 +150,25 @@ pub fn render(template: &impl Template) -> Result<HttpResponse, PageError> {
     render_with_status(template, StatusCode::OK)
 }
 
+/// A page answered 429 with `Retry-After`: the form shown again, saying how long to wait.
+pub fn render_held_back(
+    template: &impl Template,
+    retry_after: std::time::Duration,
+) -> Result<HttpResponse, PageError> {
+    let mut page = render_with_status(template, StatusCode::TOO_MANY_REQUESTS)?;
+    page.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(crate::error::retry_after_seconds(retry_after)),
+    );
+    Ok(page)
+}
+
+/// "3 minutes", rounded up, for a held-back form.
+pub fn wait_in_words(retry_after: std::time::Duration) -> String {
+    let minutes = crate::error::retry_after_seconds(retry_after).div_ceil(60);
+    format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+}
+
 pub fn render_with_status(
     template: &impl Template,
     status: StatusCode,

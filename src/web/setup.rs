@@ -3,13 +3,13 @@
 
 use super::csrf::CsrfForm;
 use super::flash::Flash;
-use super::page::{PageCtx, PageError, render, see_other};
+use super::page::{PageCtx, PageError, render, render_held_back, see_other, wait_in_words};
 use super::paths;
 use super::session::TypedSession;
 use crate::accounts::NewUser;
 use crate::domain::{Actor, DisplayName, Email, FieldErrors, Password};
 use crate::services::Services;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 use std::sync::Mutex;
@@ -77,6 +77,7 @@ pub async fn setup_form(
 }
 
 pub async fn complete_setup(
+    req: HttpRequest,
     services: web::Data<Services>,
     setup_code: web::Data<SetupCode>,
     session: TypedSession,
@@ -85,8 +86,29 @@ pub async fn complete_setup(
     if services.accounts.count().await? > 0 {
         return Ok(see_other(paths::LOGIN));
     }
+    let client = crate::client_address::client_addr(&req);
+    if let Err(retry_after) = services.throttles.check_setup(client) {
+        let mut errors = FieldErrors::new();
+        errors.add(
+            "setup_code",
+            format!(
+                "Too many wrong setup codes from this address. Try again in {}.",
+                wait_in_words(retry_after)
+            ),
+        );
+        return render_held_back(
+            &SetupPage {
+                ctx: PageCtx::anonymous("Set up Latchkey", Some(&session)),
+                email: form.email,
+                display_name: form.display_name,
+                errors,
+            },
+            retry_after,
+        );
+    }
     let mut errors = FieldErrors::new();
     if !setup_code.matches(&form.setup_code) {
+        services.throttles.setup_failed(client);
         errors.add(
             "setup_code",
             "This is not the setup code printed in the server log.",

@@ -2,12 +2,11 @@
 
 use super::auth::SignedIn;
 use super::csrf::{CsrfForm, EmptyForm};
-use super::page::{PageCtx, PageError, render, render_with_status, see_other};
+use super::page::{PageCtx, PageError, render, render_held_back, see_other, wait_in_words};
 use super::paths;
 use super::session::TypedSession;
 use crate::error::AppError;
 use crate::services::Services;
-use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -58,10 +57,10 @@ pub async fn log_in(
     session: TypedSession,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
-    let client_ip = crate::telemetry::client_ip(&req);
+    let client = crate::client_address::client_addr(&req);
     match services
         .accounts
-        .authenticate(&form.email, &form.password, client_ip)
+        .authenticate(&form.email, &form.password, client)
         .await
     {
         Ok(user) => {
@@ -74,25 +73,18 @@ pub async fn log_in(
             error: Some("Wrong email or password.".into()),
             signed_out: false,
         }),
-        Err(AppError::RateLimited { retry_after }) => {
-            let seconds = crate::error::retry_after_seconds(retry_after);
-            let minutes = seconds.div_ceil(60);
-            let mut page = render_with_status(
-                &LoginPage {
-                    ctx: PageCtx::anonymous("Sign in", Some(&session)),
-                    email: form.email,
-                    error: Some(format!(
-                        "Too many failed sign-ins for this account or from this address. Try again in {minutes} minute{}.",
-                        if minutes == 1 { "" } else { "s" }
-                    )),
-                    signed_out: false,
-                },
-                StatusCode::TOO_MANY_REQUESTS,
-            )?;
-            page.headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
-            Ok(page)
-        }
+        Err(AppError::RateLimited { retry_after }) => render_held_back(
+            &LoginPage {
+                ctx: PageCtx::anonymous("Sign in", Some(&session)),
+                email: form.email,
+                error: Some(format!(
+                    "Too many failed sign-ins for this account or from this address. Try again in {}.",
+                    wait_in_words(retry_after)
+                )),
+                signed_out: false,
+            },
+            retry_after,
+        ),
         Err(other) => Err(other.into()),
     }
 }

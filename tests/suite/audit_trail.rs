@@ -62,7 +62,7 @@ backend_tests! {
     async fn sign_in_success_and_failure_are_audited(app) {
         app.user("ada@example.com").await;
 
-        let ok = app.services.accounts.authenticate("ADA@example.com", PASSWORD, Some("192.0.2.1".into())).await;
+        let ok = app.services.accounts.authenticate("ADA@example.com", PASSWORD, "192.0.2.1".parse().ok()).await;
         let wrong = app.services.accounts.authenticate("ada@example.com", "not the password", None).await;
         let unknown = app.services.accounts.authenticate("nobody@example.com", PASSWORD, None).await;
 

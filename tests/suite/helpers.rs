@@ -129,6 +129,12 @@ impl TestApp {
         })
     }
 
+    /// Changes the settings and builds the services again over the same database.
+    pub fn reconfigure(&mut self, change: impl FnOnce(&mut Settings)) {
+        change(&mut self.settings);
+        self.services = Services::new(self.db.clone(), &self.settings);
+    }
+
     pub async fn user(&self, email: &str) -> User {
         self.new_user(email, false).await
     }

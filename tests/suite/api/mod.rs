@@ -5,6 +5,7 @@ mod login;
 mod management;
 mod openapi;
 mod refresh_and_verify;
+mod throttling;
 
 use crate::helpers::*;
 use latchkey::domain::{Actor, Plan, Role};

@@ -27,6 +27,32 @@ backend_tests! {
         assert_eq!(dashboard.browser().get("/setup").await.path(), "/login");
     }
 
+    async fn wrong_setup_codes_from_one_address_are_held_back_even_before_the_right_one(app) {
+        let mut app = app;
+        app.reconfigure(|s| s.throttle.setup_per_address = latchkey::throttle::Rule::new(3, std::time::Duration::from_secs(900)));
+        let dashboard = Dashboard::start(app).await;
+        let code = dashboard.setup_code.clone().unwrap();
+        let browser = dashboard.browser();
+        browser.get("/setup").await;
+        let attempt = |code: String| {
+            let browser = &browser;
+            async move {
+                browser.submit("/setup", "/setup", &[
+                    ("setup_code", code.as_str()), ("display_name", "Ada"), ("email", "ada@example.com"),
+                    ("password", PASSWORD), ("password_confirmation", PASSWORD),
+                ]).await
+            }
+        };
+        for _ in 0..3 {
+            attempt("WRONG-CODE".into()).await.assert_contains("This is not the setup code");
+        }
+        let held = attempt(code).await;
+
+        assert_eq!(held.status, 429);
+        held.assert_contains("Too many wrong setup codes from this address");
+        assert_eq!(dashboard.app.services.accounts.count().await.unwrap(), 0);
+    }
+
     async fn sign_in_rejects_a_wrong_password_and_keeps_the_email(app) {
         app.user("ada@example.com").await;
         let dashboard = Dashboard::start(app).await;

@@ -1,0 +1,321 @@
+//! Guessing held back: failed sign-ins, bearer authentications, verifications and setup
+//! codes are counted per account, client address and calling service; past a limit the key
+//! is held (429 with `Retry-After`) until its oldest failure leaves the window.
+//!
+//! The counts live in this process. Behind a load balancer each instance counts on its own,
+//! so an attacker who reaches N instances gets N times the limit (`docs/security.md`).
+//! Successful traffic never waits on a lock here: see `limiter`.
+
+mod limiter;
+
+pub use limiter::{Limiter, Rule};
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// The limits, each `failures/window`; see `docs/security.md` for why these numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleSettings {
+    /// Failed sign-ins for one account, from anywhere.
+    pub sign_in_per_account: Rule,
+    /// Failed sign-ins from one client address, over all accounts.
+    pub sign_in_per_address: Rule,
+    /// Failed bearer authentications on the management API from one client address.
+    pub api_auth_per_address: Rule,
+    /// Failed verifications for one end client, as the calling service names it (`client_ip`).
+    pub verify_per_client: Rule,
+    /// Failed verifications from one calling service (its address), whatever client it names.
+    pub verify_per_source: Rule,
+    /// Wrong first-run setup codes from one client address.
+    pub setup_per_address: Rule,
+}
+
+impl Default for ThrottleSettings {
+    fn default() -> Self {
+        const MINUTE: u64 = 60;
+        let rule = |limit, minutes| Rule::new(limit, Duration::from_secs(minutes * MINUTE));
+        Self {
+            sign_in_per_account: rule(5, 15),
+            sign_in_per_address: rule(50, 15),
+            api_auth_per_address: rule(30, 5),
+            verify_per_client: rule(30, 5),
+            verify_per_source: rule(1_000, 1),
+            setup_per_address: rule(10, 15),
+        }
+    }
+}
+
+/// What is being guarded, for the log line written when a key is first held.
+#[derive(Debug, Clone, Copy)]
+enum Guarded {
+    SignInAccount,
+    SignInAddress,
+    ApiAuth,
+    VerifyClient,
+    VerifySource,
+    Setup,
+}
+
+pub struct Throttles {
+    sign_in_account: Limiter,
+    sign_in_address: Limiter,
+    api_auth: Limiter,
+    verify_client: Limiter,
+    verify_source: Limiter,
+    setup: Limiter,
+}
+
+impl Default for Throttles {
+    fn default() -> Self {
+        Self::new(&ThrottleSettings::default())
+    }
+}
+
+impl Throttles {
+    pub fn new(settings: &ThrottleSettings) -> Self {
+        Self {
+            sign_in_account: Limiter::new(settings.sign_in_per_account),
+            sign_in_address: Limiter::new(settings.sign_in_per_address),
+            api_auth: Limiter::new(settings.api_auth_per_address),
+            verify_client: Limiter::new(settings.verify_per_client),
+            verify_source: Limiter::new(settings.verify_per_source),
+            setup: Limiter::new(settings.setup_per_address),
+        }
+    }
+
+    /// `Err(wait)` while the account or the address is held.
+    pub fn check_sign_in(&self, account: &str, address: Option<IpAddr>) -> Result<(), Duration> {
+        let account = check(&self.sign_in_account, &account_key(account));
+        let address = address.map_or(Ok(()), |a| check(&self.sign_in_address, &address_key(a)));
+        longest(account, address)
+    }
+
+    pub fn sign_in_failed(&self, account: &str, address: Option<IpAddr>) {
+        failed(
+            &self.sign_in_account,
+            &account_key(account),
+            Guarded::SignInAccount,
+        );
+        if let Some(address) = address {
+            failed(
+                &self.sign_in_address,
+                &address_key(address),
+                Guarded::SignInAddress,
+            );
+        }
+    }
+
+    /// A successful sign-in clears the account's failures (not the address's).
+    pub fn sign_in_succeeded(&self, account: &str) {
+        self.sign_in_account.forgive(&account_key(account));
+    }
+
+    pub fn check_api_auth(&self, address: Option<IpAddr>) -> Result<(), Duration> {
+        address.map_or(Ok(()), |a| check(&self.api_auth, &address_key(a)))
+    }
+
+    pub fn api_auth_failed(&self, address: Option<IpAddr>) {
+        if let Some(address) = address {
+            failed(&self.api_auth, &address_key(address), Guarded::ApiAuth);
+        }
+    }
+
+    /// `client` is the end client a verifying service names; `source` is that service.
+    pub fn check_verify(
+        &self,
+        client: Option<IpAddr>,
+        source: Option<IpAddr>,
+    ) -> Result<(), Duration> {
+        let client = client.map_or(Ok(()), |c| check(&self.verify_client, &address_key(c)));
+        let source = source.map_or(Ok(()), |s| check(&self.verify_source, &address_key(s)));
+        longest(client, source)
+    }
+
+    pub fn verify_failed(&self, client: Option<IpAddr>, source: Option<IpAddr>) {
+        if let Some(client) = client {
+            failed(
+                &self.verify_client,
+                &address_key(client),
+                Guarded::VerifyClient,
+            );
+        }
+        if let Some(source) = source {
+            failed(
+                &self.verify_source,
+                &address_key(source),
+                Guarded::VerifySource,
+            );
+        }
+    }
+
+    pub fn check_setup(&self, address: Option<IpAddr>) -> Result<(), Duration> {
+        address.map_or(Ok(()), |a| check(&self.setup, &address_key(a)))
+    }
+
+    pub fn setup_failed(&self, address: Option<IpAddr>) {
+        if let Some(address) = address {
+            failed(&self.setup, &address_key(address), Guarded::Setup);
+        }
+    }
+}
+
+fn check(limiter: &Limiter, key: &str) -> Result<(), Duration> {
+    limiter.check(key)
+}
+
+fn failed(limiter: &Limiter, key: &str, guarded: Guarded) {
+    if limiter.failed(key) {
+        // Keys are accounts as typed or addresses, never a secret.
+        tracing::warn!(
+            target: "latchkey::security",
+            event = "throttled",
+            guarded = ?guarded,
+            key = %key,
+            limit = %limiter.rule(),
+            "held after too many failures"
+        );
+    }
+}
+
+fn longest(a: Result<(), Duration>, b: Result<(), Duration>) -> Result<(), Duration> {
+    match (a, b) {
+        (Ok(()), Ok(())) => Ok(()),
+        (Err(a), Err(b)) => Err(a.max(b)),
+        (Err(wait), _) | (_, Err(wait)) => Err(wait),
+    }
+}
+
+/// The account as typed, folded the way emails are stored; bounded, since it may be any
+/// text, and escaped, since it is written to the log.
+fn account_key(account: &str) -> String {
+    account
+        .trim()
+        .to_lowercase()
+        .chars()
+        .take(254)
+        .collect::<String>()
+        .escape_debug()
+        .to_string()
+}
+
+/// An IPv4 address as is; an IPv6 address by its /64, the block one subscriber holds, so that
+/// walking through one's own 2^64 addresses gains nothing.
+pub fn address_key(address: IpAddr) -> String {
+    match address {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(raw: &str) -> Option<IpAddr> {
+        raw.parse().ok()
+    }
+
+    fn strict() -> Throttles {
+        let rule = Rule::new(3, Duration::from_secs(60));
+        Throttles::new(&ThrottleSettings {
+            sign_in_per_account: rule,
+            sign_in_per_address: Rule::new(5, Duration::from_secs(60)),
+            api_auth_per_address: rule,
+            verify_per_client: rule,
+            verify_per_source: Rule::new(5, Duration::from_secs(60)),
+            setup_per_address: rule,
+        })
+    }
+
+    #[test]
+    fn an_account_is_held_whatever_the_case_or_address() {
+        let throttles = strict();
+        for n in 0..3 {
+            throttles.sign_in_failed("Ada@Example.com ", ip(&format!("10.0.0.{n}")));
+        }
+        assert!(
+            throttles
+                .check_sign_in("ada@example.com", ip("10.9.9.9"))
+                .is_err()
+        );
+        assert!(
+            throttles
+                .check_sign_in("bob@example.com", ip("10.9.9.9"))
+                .is_ok()
+        );
+        throttles.sign_in_succeeded("ada@example.com");
+        assert!(
+            throttles
+                .check_sign_in("ada@example.com", ip("10.9.9.9"))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn an_address_is_held_over_all_accounts() {
+        let throttles = strict();
+        for n in 0..5 {
+            throttles.sign_in_failed(&format!("user{n}@example.com"), ip("10.0.0.1"));
+        }
+        assert!(
+            throttles
+                .check_sign_in("new@example.com", ip("10.0.0.1"))
+                .is_err()
+        );
+        assert!(
+            throttles
+                .check_sign_in("new@example.com", ip("10.0.0.2"))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_verify_client_is_held_alone_and_its_service_is_not() {
+        let throttles = strict();
+        let service = ip("10.1.0.1");
+        for _ in 0..3 {
+            throttles.verify_failed(ip("203.0.113.7"), service);
+        }
+        assert!(throttles.check_verify(ip("203.0.113.7"), service).is_err());
+        assert!(throttles.check_verify(ip("203.0.113.8"), service).is_ok());
+        assert!(throttles.check_verify(None, service).is_ok());
+    }
+
+    #[test]
+    fn a_service_naming_ever_new_clients_is_held_by_its_own_limit() {
+        let throttles = strict();
+        let service = ip("10.1.0.1");
+        for n in 0..5 {
+            throttles.verify_failed(ip(&format!("203.0.113.{n}")), service);
+        }
+        assert!(throttles.check_verify(ip("198.51.100.1"), service).is_err());
+        assert!(throttles.check_verify(None, ip("10.1.0.2")).is_ok());
+    }
+
+    #[test]
+    fn ipv6_addresses_are_counted_by_their_64_block() {
+        let throttles = strict();
+        for n in 1..=3 {
+            throttles.api_auth_failed(ip(&format!("2001:db8:1:2::{n}")));
+        }
+        assert!(
+            throttles
+                .check_api_auth(ip("2001:db8:1:2:ffff::1"))
+                .is_err()
+        );
+        assert!(throttles.check_api_auth(ip("2001:db8:1:3::1")).is_ok());
+        assert_eq!(address_key("::ffff:10.0.0.1".parse().unwrap()), "10.0.0.1");
+    }
+
+    #[test]
+    fn account_keys_are_bounded_and_escaped() {
+        assert_eq!(account_key("a\r\nb"), "a\\r\\nb");
+        assert!(account_key(&"x".repeat(10_000)).len() <= 254);
+    }
+}
