@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 TOKENS="${TOKENS:-10000}"
 REQUESTS="${REQUESTS:-100}"
 EMAIL="bench@example.com"
-PASSWORD="bench password 1234"
+PASSWORD="bench tangerine orbit velvet"
 work="$(mktemp -d)"
 trap 'kill "${server_pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 

@@ -27,7 +27,7 @@ MEMORY_TOKENS="${MEMORY_TOKENS:-100000}"
 ROUNDS="${ROUNDS:-3}"
 FLUSH_SECONDS=5
 EMAIL="bench@example.com"
-PASSWORD="bench password 1234"
+PASSWORD="bench tangerine orbit velvet"
 export WRK_DIR="$repo/bench/wrk"
 
 if ! command -v wrk >/dev/null; then

@@ -46,8 +46,9 @@ pub async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Resu
 pub async fn create_admin(settings: &Settings, email: &str, name: &str) -> anyhow::Result<()> {
     let email = Email::parse(email).map_err(anyhow::Error::msg)?;
     let display_name = DisplayName::parse(name).map_err(anyhow::Error::msg)?;
-    let password =
-        read_password().and_then(|raw| Password::parse(raw).map_err(anyhow::Error::msg))?;
+    let password = read_password().and_then(|raw| {
+        Password::parse(raw, &[email.as_str(), display_name.as_str()]).map_err(anyhow::Error::msg)
+    })?;
     let services = Services::connect_and_migrate(settings).await?;
     let user = services
         .accounts

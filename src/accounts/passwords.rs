@@ -233,7 +233,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_hashes_share_at_most_one_area_per_core() {
-        let password = Password::parse("a long enough password".into()).unwrap();
+        let password = Password::parse("a long enough password".into(), &[]).unwrap();
         let hashes: Vec<_> = (0..(parallelism() * 3))
             .map(|_| tokio::spawn(hash(password.clone())))
             .collect();

@@ -55,14 +55,22 @@ impl DisplayName {
     }
 }
 
-/// An administrator's password: 12 to 1024 characters. Debug never shows it.
+/// An administrator's password: 12 to 1024 characters, and not easy to guess. Debug never
+/// shows it.
 #[derive(Clone)]
 pub struct Password(String);
 
 impl Password {
     pub const MIN_CHARS: usize = 12;
+    /// zxcvbn's scale: 3 is "safely unguessable" — beyond 10^8 guesses, which the sign-in
+    /// throttle and argon2id put out of an online attacker's reach.
+    const MIN_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
+    /// The estimate is quadratic in the length; past this many characters a password is
+    /// judged by its beginning (a long password that starts weak is still refused).
+    const ESTIMATED_CHARS: usize = 100;
 
-    pub fn parse(raw: String) -> Result<Self, String> {
+    /// `context` is what the password must not be built from: the account's email and name.
+    pub fn parse(raw: String, context: &[&str]) -> Result<Self, String> {
         let count = raw.chars().count();
         if count < Self::MIN_CHARS {
             return Err(format!(
@@ -73,12 +81,48 @@ impl Password {
         if count > 1024 {
             return Err("Password must be at most 1024 characters.".into());
         }
+        let estimated: String = raw.chars().take(Self::ESTIMATED_CHARS).collect();
+        // Whole inputs and their parts: `ada.lovelace@example.com` also gives `ada`, `lovelace`.
+        let mut context: Vec<&str> = context
+            .iter()
+            .flat_map(|input| {
+                std::iter::once(*input).chain(
+                    input
+                        .split(|c: char| !c.is_alphanumeric())
+                        .filter(|part| part.chars().count() >= 3),
+                )
+            })
+            .collect();
+        context.extend(["latchkey", "token", "admin"]);
+        let entropy = zxcvbn::zxcvbn(&estimated, &context);
+        if entropy.score() < Self::MIN_SCORE {
+            return Err(weak_password_message(entropy.feedback()));
+        }
         Ok(Self(raw))
     }
 
     pub fn expose_secret(&self) -> &str {
         &self.0
     }
+}
+
+/// Why a password was refused, in the estimator's words where it has any.
+fn weak_password_message(feedback: Option<&zxcvbn::feedback::Feedback>) -> String {
+    let mut message = String::from("This password is too easy to guess.");
+    if let Some(feedback) = feedback {
+        if let Some(warning) = feedback.warning() {
+            message.push(' ');
+            message.push_str(&warning.to_string());
+            if !message.ends_with('.') {
+                message.push('.');
+            }
+        }
+        for suggestion in feedback.suggestions().iter().take(2) {
+            message.push(' ');
+            message.push_str(&suggestion.to_string());
+        }
+    }
+    message
 }
 
 impl fmt::Debug for Password {
@@ -141,6 +185,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn common_and_guessable_passwords_are_refused_with_a_reason() {
+        for weak in [
+            "password1234",
+            "Password1234!",
+            "123456789012",
+            "qwertyuiop12",
+            "aaaaaaaaaaaaaaaa",
+            "latchkey2026!",
+        ] {
+            let refused = Password::parse(weak.into(), &[]).unwrap_err();
+            assert!(
+                refused.starts_with("This password is too easy to guess."),
+                "{weak}: {refused}"
+            );
+        }
+        let refused = Password::parse("ada@example.com1".into(), &["ada@example.com", "Ada"]);
+        assert!(refused.is_err(), "built from the account's own email");
+        assert!(Password::parse("ada@example.com1".into(), &[]).is_ok());
+        assert!(Password::parse("tangerine orbit velvet 42".into(), &[]).is_ok());
+        let long_but_weak = "password".repeat(30);
+        assert!(Password::parse(long_but_weak, &[]).is_err());
+    }
+
+    #[test]
     fn email_is_lower_cased_and_trimmed() {
         assert_eq!(
             Email::parse("  Ada@Example.COM ").unwrap().as_str(),
@@ -165,8 +233,8 @@ mod tests {
 
     #[test]
     fn short_password_is_rejected_and_debug_is_redacted() {
-        assert!(Password::parse("short".into()).is_err());
-        let password = Password::parse("correct horse battery".into()).unwrap();
+        assert!(Password::parse("short".into(), &[]).is_err());
+        let password = Password::parse("correct horse battery".into(), &[]).unwrap();
         assert_eq!(format!("{password:?}"), "Password([redacted])");
     }
 

@@ -55,7 +55,13 @@ pub async fn change_password(
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, PageError> {
     let mut errors = FieldErrors::new();
-    let new = errors.take("new_password", Password::parse(form.new_password.clone()));
+    let new = errors.take(
+        "new_password",
+        Password::parse(
+            form.new_password.clone(),
+            &[&signed_in.user.email, &signed_in.user.display_name],
+        ),
+    );
     if form.new_password != form.new_password_confirmation {
         errors.add("new_password_confirmation", "The new passwords differ.");
     }

@@ -267,7 +267,10 @@ pub async fn create_user(
     let mut errors = FieldErrors::new();
     let email = errors.take("email", Email::parse(&form.email));
     let display_name = errors.take("display_name", DisplayName::parse(&form.display_name));
-    let password = errors.take("password", Password::parse(form.password.clone()));
+    let password = errors.take(
+        "password",
+        Password::parse(form.password.clone(), &[&form.email, &form.display_name]),
+    );
     let (Some(email), Some(display_name), Some(password)) = (email, display_name, password) else {
         let forms = AdminForms::user(form, FormFailure::invalid(errors));
         return show(&services, &signed_in, forms).await;

@@ -116,7 +116,10 @@ pub async fn complete_setup(
     }
     let email = errors.take("email", Email::parse(&form.email));
     let display_name = errors.take("display_name", DisplayName::parse(&form.display_name));
-    let password = errors.take("password", Password::parse(form.password.clone()));
+    let password = errors.take(
+        "password",
+        Password::parse(form.password.clone(), &[&form.email, &form.display_name]),
+    );
     if form.password != form.password_confirmation {
         errors.add("password_confirmation", "The passwords differ.");
     }

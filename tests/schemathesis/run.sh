@@ -14,7 +14,7 @@ trap 'kill "${server_pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 unset LATCHKEY_DATABASE_URL LATCHKEY_SECRET_KEY LATCHKEY_CONFIG LATCHKEY_DATA_DIR
 cd "$work"
-echo "schemathesis password" | "$binary" create-admin --email admin@example.com --name Admin >/dev/null
+echo "schemathesis tangerine orbit" | "$binary" create-admin --email admin@example.com --name Admin >/dev/null
 "$binary" create-project --name Fuzz --slug fuzz --plan professional_unlimited --owner admin@example.com >/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 LATCHKEY_BIND="127.0.0.1:$port" LATCHKEY_LOG=warn LATCHKEY_ACCESS_TOKEN_MINUTES=60 \
@@ -24,7 +24,7 @@ base="http://127.0.0.1:$port"
 for _ in $(seq 100); do curl -fs "$base/healthz" >/dev/null && break; sleep 0.1; done
 
 access_token=$(curl -fs -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
-  -d '{"email":"admin@example.com","password":"schemathesis password","project":"fuzz"}' |
+  -d '{"email":"admin@example.com","password":"schemathesis tangerine orbit","project":"fuzz"}' |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 
 status=0

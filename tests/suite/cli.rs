@@ -101,6 +101,16 @@ fn create_admin_refuses_a_short_password_and_a_bad_email() {
         latchkey(dir.path()).args(["create-admin", "--email", "a@example.com", "--name", "A"]),
         "",
     );
+    let common = run_with_stdin(
+        latchkey(dir.path()).args(["create-admin", "--email", "a@example.com", "--name", "A"]),
+        "Password1234!\n",
+    );
+    assert_eq!(common.status.code(), Some(1));
+    assert!(
+        text(&common.stderr).contains("too easy to guess"),
+        "{}",
+        text(&common.stderr)
+    );
     let bad_email = run_with_stdin(
         latchkey(dir.path()).args(["create-admin", "--email", "not-an-email", "--name", "A"]),
         "correct horse battery staple\n",

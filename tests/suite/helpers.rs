@@ -151,7 +151,7 @@ impl TestApp {
                 NewUser {
                     email: Email::parse(email).unwrap(),
                     display_name: DisplayName::parse(email.split('@').next().unwrap()).unwrap(),
-                    password: Password::parse(PASSWORD.into()).unwrap(),
+                    password: Password::parse(PASSWORD.into(), &[]).unwrap(),
                     is_super_admin,
                 },
             )

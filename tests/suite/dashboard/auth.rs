@@ -10,6 +10,11 @@ backend_tests! {
         let browser = dashboard.browser();
         browser.get("/").await.assert_contains("Set up Latchkey");
 
+        let weak = browser.submit("/setup", "/setup", &[
+            ("setup_code", &code), ("display_name", "Ada"), ("email", "ada@example.com"),
+            ("password", "password1234"), ("password_confirmation", "password1234"),
+        ]).await;
+        weak.assert_contains("This password is too easy to guess.");
         let wrong = browser.submit("/setup", "/setup", &[
             ("setup_code", "WRONG-CODE"), ("display_name", "Ada"), ("email", "ada@example.com"),
             ("password", PASSWORD), ("password_confirmation", PASSWORD),
@@ -106,6 +111,14 @@ backend_tests! {
             ("current_password", "not it at all"), ("new_password", new_password), ("new_password_confirmation", new_password),
         ]).await;
         mismatch.assert_contains("The current password is not correct.");
+        let common = here.submit("/account", "/account/password", &[
+            ("current_password", PASSWORD), ("new_password", "Password1234!"), ("new_password_confirmation", "Password1234!"),
+        ]).await;
+        common.assert_contains("This password is too easy to guess.");
+        let own_email = here.submit("/account", "/account/password", &[
+            ("current_password", PASSWORD), ("new_password", "ada@example.com1"), ("new_password_confirmation", "ada@example.com1"),
+        ]).await;
+        own_email.assert_contains("This password is too easy to guess.");
 
         let changed = here.submit("/account", "/account/password", &[
             ("current_password", PASSWORD), ("new_password", new_password), ("new_password_confirmation", new_password),

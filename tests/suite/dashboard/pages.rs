@@ -67,6 +67,7 @@ backend_tests! {
         let dashboard = Dashboard::start(app).await;
         let root = dashboard.super_admin("root@example.com").await;
 
+        root.submit("/admin", "/admin/users", &[("email", "ada@example.com"), ("display_name", "Ada"), ("password", "123456789012")]).await.assert_contains("This password is too easy to guess.");
         root.submit("/admin", "/admin/users", &[("email", "ada@example.com"), ("display_name", "Ada"), ("password", PASSWORD)]).await.assert_contains("Created the user ada@example.com.");
         let bad = root.submit("/admin", "/admin/projects", &[("name", "Acme"), ("slug", "Acme Inc"), ("plan", "free"), ("owner", "")]).await;
         bad.assert_contains("is not a valid slug");
