@@ -39,7 +39,8 @@ async fn main() -> anyhow::Result<()> {
             NewUser {
                 email: Email::parse(email).map_err(anyhow::Error::msg)?,
                 display_name: DisplayName::parse("Bench Admin").map_err(anyhow::Error::msg)?,
-                password: Password::parse(password.clone(), &[email]).map_err(anyhow::Error::msg)?,
+                password: Password::parse(password.clone(), &[email])
+                    .map_err(anyhow::Error::msg)?,
                 is_super_admin: true,
             },
         )

@@ -8,7 +8,7 @@ use crate::config::Settings;
 use crate::db;
 use crate::error::AppError;
 use crate::projects::Projects;
-use crate::sessions::Sessions;
+use crate::sessions::{SessionLifetimes, Sessions};
 use crate::throttle::Throttles;
 use crate::tokens::{LastUsedRecorder, TokenHasher, TokenService};
 use crate::verification_cache::VerificationCache;
@@ -56,7 +56,13 @@ impl Services {
             accounts: Accounts::new(db.clone(), cache.clone(), throttles.clone()),
             projects: Projects::new(db.clone(), cache),
             audit: AuditLog::new(db.clone()),
-            sessions: Sessions::new(db.clone()),
+            sessions: Sessions::new(
+                db.clone(),
+                SessionLifetimes {
+                    idle: chrono::Duration::minutes(i64::from(settings.session_idle_minutes)),
+                    absolute: chrono::Duration::hours(i64::from(settings.session_absolute_hours)),
+                },
+            ),
             last_used: LastUsedRecorder::new(db.clone()),
             throttles,
             db,

@@ -118,10 +118,12 @@ fn run(
     };
     let trusted_proxies = settings.trusted_proxies.clone();
     let cookie_secure = settings.cookie_secure;
-    let idle = actix_web::cookie::time::Duration::minutes(i64::from(settings.session_idle_minutes));
+    let idle = actix_web::cookie::time::Duration::seconds(
+        services.sessions.lifetimes().idle.num_seconds(),
+    );
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(session_store.clone(), cookie_key.clone())
-            .cookie_name("latchkey_session".to_owned())
+            .cookie_name(session_cookie_name(cookie_secure).to_owned())
             .cookie_secure(cookie_secure)
             .cookie_http_only(true)
             .cookie_same_site(SameSite::Lax)
@@ -159,6 +161,17 @@ fn run(
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// `__Host-` binds the cookie to this exact host over https (no `Domain`, `Path=/`, `Secure`),
+/// so a sibling subdomain cannot plant or overwrite it. Browsers refuse the prefix without
+/// `Secure`, so plain-http development keeps the bare name.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-latchkey_session"
+    } else {
+        "latchkey_session"
+    }
 }
 
 /// Eight characters from an alphabet without look-alikes, shown as `XXXX-XXXX`.

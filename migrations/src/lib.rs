@@ -14,6 +14,7 @@ mod m20261122_000007_create_audit_events;
 mod m20261122_000008_create_sessions;
 mod m20261122_000009_index_api_tokens_updated_at;
 mod m20261123_000010_index_live_token_lists;
+mod m20261201_000011_credentials_and_session_details;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_create_sessions::Migration),
             Box::new(m20261122_000009_index_api_tokens_updated_at::Migration),
             Box::new(m20261123_000010_index_live_token_lists::Migration),
+            Box::new(m20261201_000011_credentials_and_session_details::Migration),
         ]
     }
 }

@@ -3,11 +3,16 @@
 
 use super::{Accounts, User, passwords};
 use crate::audit::{self, AuditTarget};
+use crate::authority::require_self_or_super_admin;
 use crate::domain::{Actor, Email, Password};
 use crate::entities::user;
 use crate::error::{AppError, AuthFailure};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
 use serde_json::json;
 use std::net::IpAddr;
 use uuid::Uuid;
@@ -106,8 +111,9 @@ impl Accounts {
         outcome
     }
 
-    /// Changes a password after checking the current one, and ends every session of the
-    /// user; the caller re-establishes its own.
+    /// Changes a password after checking the current one and revokes the user's credentials
+    /// (every session, every login access token); the caller re-establishes its own session
+    /// under the returned credentials generation.
     #[tracing::instrument(skip_all, fields(user_id = %user_id))]
     pub async fn change_password(
         &self,
@@ -115,7 +121,7 @@ impl Accounts {
         current: &str,
         new: Password,
         client_ip: Option<String>,
-    ) -> Result<(), AppError> {
+    ) -> Result<i64, AppError> {
         let existing = user::Entity::find_by_id(user_id)
             .one(&self.db)
             .await?
@@ -132,10 +138,11 @@ impl Accounts {
             .actor()
             .with_client_ip(client_ip);
         let email = existing.email.clone();
+        let generation = existing.credentials_generation + 1;
         let mut active: user::ActiveModel = existing.into();
         active.password_hash = Set(hash);
         active.update(&txn).await?;
-        crate::sessions::end_sessions_of(&txn, user_id).await?;
+        revoke_credentials(&txn, user_id).await?;
         audit::record(
             &txn,
             &actor,
@@ -146,8 +153,57 @@ impl Accounts {
         )
         .await?;
         txn.commit().await?;
+        Ok(generation)
+    }
+}
+
+impl Accounts {
+    /// "Sign out everywhere": every session and login access token of the user ends. By the
+    /// user, or a super admin for another user.
+    #[tracing::instrument(skip_all, fields(user_id = %user_id))]
+    pub async fn sign_out_everywhere(&self, actor: &Actor, user_id: Uuid) -> Result<(), AppError> {
+        require_self_or_super_admin(actor, user_id)?;
+        let txn = self.db.begin().await?;
+        let user = user::Entity::find_by_id(user_id)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        revoke_credentials(&txn, user_id).await?;
+        audit::record(
+            &txn,
+            actor,
+            None,
+            "user.sessions_end",
+            AuditTarget::new("user", user_id, &user.email),
+            json!({}),
+        )
+        .await?;
+        txn.commit().await?;
+        tracing::info!(
+            target: "latchkey::security",
+            event = "credentials_revoked",
+            user_id = %user_id,
+            "every session and login access token of the user ended"
+        );
         Ok(())
     }
+}
+
+/// Every credential the user holds stops working, within the caller's transaction: the
+/// credentials generation moves on (login access tokens and sessions issued under the old one
+/// are refused) and every session row is deleted. API tokens are not credentials of the user
+/// and are left alone (a personal token follows its owner's standing on its own).
+pub async fn revoke_credentials(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::CredentialsGeneration,
+            Expr::col(user::Column::CredentialsGeneration).add(1),
+        )
+        .filter(user::Column::Id.eq(user_id))
+        .exec(conn)
+        .await?;
+    crate::sessions::end_sessions_of(conn, user_id).await?;
+    Ok(())
 }
 
 /// Text an attacker typed, as it may be stored and shown: at most `max` characters, control

@@ -4,6 +4,8 @@
 mod credentials;
 pub mod passwords;
 
+pub use credentials::revoke_credentials;
+
 use crate::audit::{self, AuditTarget};
 use crate::authority::require_super_admin;
 use crate::domain::{Actor, DisplayName, Email, Password, UserActor};
@@ -29,6 +31,8 @@ pub struct User {
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// See `entities::user::Model::credentials_generation`.
+    pub credentials_generation: i64,
 }
 
 impl User {
@@ -53,6 +57,7 @@ impl From<user::Model> for User {
             disabled: model.disabled,
             created_at: model.created_at.and_utc(),
             last_login_at: model.last_login_at.map(|t| t.and_utc()),
+            credentials_generation: model.credentials_generation,
         }
     }
 }
@@ -101,6 +106,7 @@ impl Accounts {
             disabled: Set(false),
             created_at: Set(now),
             last_login_at: Set(None),
+            credentials_generation: Set(0),
         }
         .insert(&txn)
         .await
@@ -169,9 +175,10 @@ impl Accounts {
             .ok_or(AppError::NotFound)?;
         let mut active: user::ActiveModel = existing.into();
         active.disabled = Set(disabled);
-        let updated = active.update(&txn).await?;
+        let mut updated = active.update(&txn).await?;
         if disabled {
-            crate::sessions::end_sessions_of(&txn, user_id).await?;
+            revoke_credentials(&txn, user_id).await?;
+            updated.credentials_generation += 1;
         }
         let action = if disabled {
             "user.disable"

@@ -75,7 +75,7 @@ async fn authenticate(
         .verify(credential, Utc::now())
         .map_err(|_| ApiError::unauthenticated(AuthFailure::Malformed))?;
     let user = match services.accounts.get(claims.sub).await {
-        Ok(user) if !user.disabled => user,
+        Ok(user) if !user.disabled && user.credentials_generation == claims.r#gen => user,
         Ok(_) | Err(AppError::NotFound) => {
             return Err(ApiError::unauthenticated(AuthFailure::Revoked));
         }

@@ -21,6 +21,9 @@ pub struct AccessClaims {
     pub sub: Uuid,
     /// The project the token acts in.
     pub prj: Uuid,
+    /// The user's credentials generation at login: a later password change, sign-out
+    /// everywhere, disabling or change of standing moves it on, and the token stops.
+    pub r#gen: i64,
     pub iat: i64,
     pub exp: i64,
 }
@@ -58,6 +61,7 @@ impl AccessTokenKeys {
     pub fn issue(
         &self,
         user_id: Uuid,
+        generation: i64,
         project_id: Uuid,
         now: DateTime<Utc>,
     ) -> (String, DateTime<Utc>) {
@@ -66,6 +70,7 @@ impl AccessTokenKeys {
             iss: ISSUER.to_owned(),
             sub: user_id,
             prj: project_id,
+            r#gen: generation,
             iat: now.timestamp(),
             exp: expires_at.timestamp(),
         };
@@ -139,7 +144,7 @@ mod tests {
     fn an_issued_token_verifies_until_it_expires() {
         let now = Utc::now();
         let (user, project) = (Uuid::now_v7(), Uuid::now_v7());
-        let (token, expires_at) = keys().issue(user, project, now);
+        let (token, expires_at) = keys().issue(user, 0, project, now);
         let claims = keys().verify(&token, now).unwrap();
         assert_eq!((claims.sub, claims.prj), (user, project));
         assert_eq!(
@@ -155,13 +160,14 @@ mod tests {
     #[test]
     fn a_tampered_payload_or_another_key_is_refused() {
         let now = Utc::now();
-        let (token, _) = keys().issue(Uuid::now_v7(), Uuid::now_v7(), now);
+        let (token, _) = keys().issue(Uuid::now_v7(), 0, Uuid::now_v7(), now);
         let parts: Vec<&str> = token.split('.').collect();
         let forged_claims = URL_SAFE_NO_PAD.encode(
             serde_json::to_vec(&AccessClaims {
                 iss: "latchkey".into(),
                 sub: Uuid::nil(),
                 prj: Uuid::nil(),
+                r#gen: 0,
                 iat: 0,
                 exp: i64::MAX,
             })
@@ -181,7 +187,7 @@ mod tests {
     #[test]
     fn a_shortened_or_lengthened_signature_is_refused() {
         let now = Utc::now();
-        let (token, _) = keys().issue(Uuid::now_v7(), Uuid::now_v7(), now);
+        let (token, _) = keys().issue(Uuid::now_v7(), 0, Uuid::now_v7(), now);
         let (signed, signature) = token.rsplit_once('.').unwrap();
         let bytes = URL_SAFE_NO_PAD.decode(signature).unwrap();
         for forged in [

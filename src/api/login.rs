@@ -51,7 +51,8 @@ pub async fn login(
         .access_of(user.id, project.id)
         .await?
         .ok_or_else(refused)?;
-    let (token, expires_at) = keys.issue(user.id, project.id, Utc::now());
+    let (token, expires_at) =
+        keys.issue(user.id, user.credentials_generation, project.id, Utc::now());
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
         .json(LoginResponse {

@@ -6,4 +6,6 @@ mod resolve;
 mod rules;
 
 pub use resolve::{access_of, require_ability, resolve};
-pub use rules::{Authority, ProjectAbility, TokenAbilities, require_super_admin};
+pub use rules::{
+    Authority, ProjectAbility, TokenAbilities, require_self_or_super_admin, require_super_admin,
+};

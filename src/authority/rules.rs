@@ -305,6 +305,16 @@ impl ProjectAbility {
     }
 }
 
+/// The user themselves (never through an API token), the command line or a super admin: who
+/// may end a user's sessions and login access tokens.
+pub fn require_self_or_super_admin(actor: &Actor, user_id: uuid::Uuid) -> Result<(), AppError> {
+    match &actor.kind {
+        ActorKind::User(user) if user.id == user_id => Ok(()),
+        _ => require_super_admin(actor)
+            .map_err(|_| AppError::forbidden("Only the user or a super admin may do this.")),
+    }
+}
+
 /// The command line or a super admin.
 pub fn require_super_admin(actor: &Actor) -> Result<(), AppError> {
     match &actor.kind {

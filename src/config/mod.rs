@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_PROFESSIONAL_TOKEN_CAP: u32 = 25;
-pub const DEFAULT_SESSION_IDLE_MINUTES: u32 = 8 * 60;
+pub const DEFAULT_SESSION_IDLE_MINUTES: u32 = 30;
+pub const DEFAULT_SESSION_ABSOLUTE_HOURS: u32 = 12;
 pub const DEFAULT_ACCESS_TOKEN_MINUTES: u32 = 15;
 pub const DEFAULT_LAST_USED_FLUSH_SECONDS: u32 = 5;
 pub const DEFAULT_VERIFY_CACHE_TTL_MS: u32 = 1_000;
@@ -34,6 +35,8 @@ pub struct Settings {
     pub cookie_secure: bool,
     /// A dashboard session ends after this long without a request.
     pub session_idle_minutes: u32,
+    /// However active, a dashboard session ends this long after sign-in.
+    pub session_absolute_hours: u32,
     /// Lifetime of the access tokens of `POST /api/v1/auth/login`.
     pub access_token_minutes: u32,
     /// How often "last used" times are written to the database.
@@ -77,6 +80,7 @@ pub struct FileSettings {
     pub professional_token_cap: Option<u32>,
     pub cookie_secure: Option<bool>,
     pub session_idle_minutes: Option<u32>,
+    pub session_absolute_hours: Option<u32>,
     pub access_token_minutes: Option<u32>,
     pub last_used_flush_seconds: Option<u32>,
     pub verify_cache_ttl_ms: Option<u32>,
@@ -145,6 +149,17 @@ impl Settings {
                 .session_idle_minutes
                 .unwrap_or(DEFAULT_SESSION_IDLE_MINUTES),
         };
+        let session_absolute_hours = match env("LATCHKEY_SESSION_ABSOLUTE_HOURS") {
+            Some(raw) => parse_positive("LATCHKEY_SESSION_ABSOLUTE_HOURS", &raw)?,
+            None => file
+                .session_absolute_hours
+                .unwrap_or(DEFAULT_SESSION_ABSOLUTE_HOURS),
+        };
+        let session_absolute_hours = at_most(
+            "LATCHKEY_SESSION_ABSOLUTE_HOURS",
+            session_absolute_hours,
+            MAX_SESSION_ABSOLUTE_HOURS,
+        )?;
         let access_token_minutes = match env("LATCHKEY_ACCESS_TOKEN_MINUTES") {
             Some(raw) => parse_positive("LATCHKEY_ACCESS_TOKEN_MINUTES", &raw)?,
             None => file
@@ -188,6 +203,7 @@ impl Settings {
             professional_token_cap,
             cookie_secure,
             session_idle_minutes,
+            session_absolute_hours,
             access_token_minutes,
             last_used_flush_seconds,
             verify_cache_ttl_ms,
@@ -212,6 +228,8 @@ fn parse_bool(name: &'static str, raw: &str) -> Result<bool, ConfigError> {
     }
 }
 
+/// A dashboard session is for a working day or a few, never for good.
+const MAX_SESSION_ABSOLUTE_HOURS: u32 = 7 * 24;
 /// A login access token is for minutes of work, never for storing.
 const MAX_ACCESS_TOKEN_MINUTES: u32 = 60;
 /// The longest another instance's change may go unseen by this one's cache.
@@ -263,7 +281,8 @@ mod tests {
         assert_eq!(settings.bind, DEFAULT_BIND);
         assert_eq!(settings.professional_token_cap, 25);
         assert!(settings.cookie_secure);
-        assert_eq!(settings.session_idle_minutes, 480);
+        assert_eq!(settings.session_idle_minutes, 30);
+        assert_eq!(settings.session_absolute_hours, 12);
         let key_path = dir.path().join("data").join(SECRET_KEY_FILE);
         #[cfg(unix)]
         {
@@ -332,6 +351,7 @@ mod tests {
         for (name, longest) in [
             ("LATCHKEY_ACCESS_TOKEN_MINUTES", "60"),
             ("LATCHKEY_VERIFY_CACHE_TTL_MS", "3600000"),
+            ("LATCHKEY_SESSION_ABSOLUTE_HOURS", "168"),
         ] {
             let env = |asked: &str| (asked == name).then(|| longest.to_owned());
             assert!(Settings::resolve(in_dir(), env).is_ok(), "{name}={longest}");

@@ -12,6 +12,10 @@ pub struct Model {
     pub disabled: bool,
     pub created_at: DateTime,
     pub last_login_at: Option<DateTime>,
+    /// Bumped whenever the user's credentials must stop working: a password change,
+    /// disabling, "sign out everywhere", a change of project standing. Login access tokens
+    /// and sessions carry the generation they were issued under.
+    pub credentials_generation: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -95,6 +95,9 @@ impl Projects {
         let mut active: membership::ActiveModel = existing.into();
         active.role = Set(role.as_str().to_owned());
         active.update(&txn).await?;
+        // A new standing starts with new credentials: whatever was issued under the old one
+        // (a login access token, a dashboard session) is refused from now on.
+        crate::accounts::revoke_credentials(&txn, user_id).await?;
         audit::record(
             &txn,
             actor,
@@ -126,6 +129,7 @@ impl Projects {
         let role = existing.role.clone();
         existing.delete(&txn).await?;
         let revoked = revoke_personal_tokens(&txn, project_id, user_id).await?;
+        crate::accounts::revoke_credentials(&txn, user_id).await?;
         audit::record(
             &txn,
             actor,

@@ -6,7 +6,7 @@ use crate::entities::session;
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -14,15 +14,22 @@ use uuid::Uuid;
 
 /// The state key under which the signed-in user's id is kept.
 pub const USER_ID_KEY: &str = "user_id";
+/// State keys copied into columns, so that a user's sessions can be listed and ended: the
+/// session's random handle, and the client address and browser it was signed in from.
+pub const HANDLE_KEY: &str = "handle";
+pub const CLIENT_IP_KEY: &str = "client_ip";
+pub const USER_AGENT_KEY: &str = "user_agent";
 
 #[derive(Clone)]
 pub struct DatabaseSessionStore {
     db: DatabaseConnection,
+    /// However active, a session ends this long after it was created (a sign-in creates one).
+    absolute: chrono::Duration,
 }
 
 impl DatabaseSessionStore {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: DatabaseConnection, absolute: chrono::Duration) -> Self {
+        Self { db, absolute }
     }
 }
 
@@ -34,6 +41,16 @@ fn user_id_of(state: &HashMap<String, String>) -> Option<Uuid> {
     state
         .get(USER_ID_KEY)
         .and_then(|raw| serde_json::from_str::<Uuid>(raw).ok())
+}
+
+/// A text value of the state (stored JSON-encoded), bounded to its column.
+fn text_of(state: &HashMap<String, String>, key: &str, max_chars: usize) -> Option<String> {
+    let value: String = serde_json::from_str(state.get(key)?).ok()?;
+    Some(value.chars().take(max_chars).collect())
+}
+
+fn now() -> chrono::NaiveDateTime {
+    Utc::now().naive_utc()
 }
 
 fn expiry(ttl: &Duration) -> chrono::NaiveDateTime {
@@ -52,22 +69,20 @@ impl DatabaseSessionStore {
         state: &HashMap<String, String>,
         ttl: &Duration,
     ) -> Result<(), anyhow::Error> {
+        // A fresh random key: no row has it, so this is an insert.
         let model = session::ActiveModel {
             id: Set(storage_id(key)),
             user_id: Set(user_id_of(state)),
             state: Set(serde_json::to_string(state)?),
             expires_at: Set(expiry(ttl)),
+            handle: Set(text_of(state, HANDLE_KEY, 32)),
+            created_at: Set(Some(now())),
+            last_seen_at: Set(Some(now())),
+            absolute_expires_at: Set(Some(now() + self.absolute)),
+            client_ip: Set(text_of(state, CLIENT_IP_KEY, 64)),
+            user_agent: Set(text_of(state, USER_AGENT_KEY, 200)),
         };
         session::Entity::insert(model)
-            .on_conflict(
-                OnConflict::column(session::Column::Id)
-                    .update_columns([
-                        session::Column::UserId,
-                        session::Column::State,
-                        session::Column::ExpiresAt,
-                    ])
-                    .to_owned(),
-            )
             .exec_without_returning(&self.db)
             .await?;
         Ok(())
@@ -84,7 +99,10 @@ impl SessionStore for DatabaseSessionStore {
             .await
             .map_err(|e| LoadError::Other(e.into()))?;
         match found {
-            Some(row) if row.expires_at > Utc::now().naive_utc() => {
+            Some(row)
+                if row.expires_at > now()
+                    && row.absolute_expires_at.is_none_or(|end| end > now()) =>
+            {
                 serde_json::from_str(&row.state)
                     .map(Some)
                     .map_err(|e| LoadError::Deserialization(e.into()))
@@ -126,6 +144,19 @@ impl SessionStore for DatabaseSessionStore {
                 ),
             )
             .col_expr(session::Column::ExpiresAt, Expr::value(expiry(ttl)))
+            .col_expr(session::Column::LastSeenAt, Expr::value(now()))
+            .col_expr(
+                session::Column::Handle,
+                Expr::value(text_of(&session_state, HANDLE_KEY, 32)),
+            )
+            .col_expr(
+                session::Column::ClientIp,
+                Expr::value(text_of(&session_state, CLIENT_IP_KEY, 64)),
+            )
+            .col_expr(
+                session::Column::UserAgent,
+                Expr::value(text_of(&session_state, USER_AGENT_KEY, 200)),
+            )
             .filter(session::Column::Id.eq(storage_id(&session_key)))
             .exec(&self.db)
             .await
@@ -147,6 +178,7 @@ impl SessionStore for DatabaseSessionStore {
     ) -> Result<(), anyhow::Error> {
         session::Entity::update_many()
             .col_expr(session::Column::ExpiresAt, Expr::value(expiry(ttl)))
+            .col_expr(session::Column::LastSeenAt, Expr::value(now()))
             .filter(session::Column::Id.eq(storage_id(session_key)))
             .exec(&self.db)
             .await?;

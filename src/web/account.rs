@@ -1,12 +1,15 @@
-//! The signed-in user's own account: details and password change.
+//! The signed-in user's own account: details, password change and their sessions (where
+//! they are signed in, ending one, signing out everywhere).
 
 use super::auth::SignedIn;
-use super::csrf::CsrfForm;
+use super::csrf::{CsrfForm, EmptyForm};
+use super::dates::date_time;
 use super::forms::settle;
-use super::page::{PageCtx, PageError, render};
+use super::page::{PageCtx, PageError, render, see_other};
 use super::paths;
 use crate::domain::{FieldErrors, Password};
 use crate::services::Services;
+use crate::sessions::SessionSummary;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -18,6 +21,67 @@ struct AccountPage {
     email: String,
     display_name: String,
     errors: FieldErrors,
+    sessions: Vec<SessionRow>,
+    idle_minutes: i64,
+    absolute_hours: i64,
+}
+
+struct SessionRow {
+    device: String,
+    client_ip: String,
+    signed_in: String,
+    last_seen: String,
+    ends: String,
+    is_current: bool,
+    end_path: String,
+}
+
+impl SessionRow {
+    fn of(session: SessionSummary, current: Option<&str>) -> Self {
+        let when =
+            |at: Option<chrono::DateTime<chrono::Utc>>| at.map_or_else(String::new, date_time);
+        Self {
+            device: device_of(session.user_agent.as_deref()),
+            client_ip: session.client_ip.unwrap_or_else(|| "unknown".into()),
+            signed_in: when(session.signed_in_at),
+            last_seen: when(session.last_seen_at),
+            ends: when(session.ends_at),
+            is_current: current == Some(session.handle.as_str()),
+            end_path: paths::account_session_end(&session.handle),
+        }
+    }
+}
+
+/// "Firefox on Linux" from a User-Agent header: enough to recognise one's own devices.
+fn device_of(user_agent: Option<&str>) -> String {
+    let Some(agent) = user_agent.filter(|a| !a.trim().is_empty()) else {
+        return "Unknown device".into();
+    };
+    let browser = [
+        ("Edg/", "Edge"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ]
+    .into_iter()
+    .find(|(marker, _)| agent.contains(marker))
+    .map_or("A browser", |(_, name)| name);
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(marker, _)| agent.contains(marker));
+    match system {
+        Some((_, system)) => format!("{browser} on {system}"),
+        None => browser.to_owned(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -39,6 +103,15 @@ async fn show(
     signed_in: &SignedIn,
     errors: FieldErrors,
 ) -> Result<HttpResponse, PageError> {
+    let current = signed_in.session.handle();
+    let sessions = services
+        .sessions
+        .of_user(signed_in.user.id)
+        .await
+        .map_err(crate::error::AppError::from)?
+        .into_iter()
+        .map(|session| SessionRow::of(session, current.as_deref()))
+        .collect();
     render(&AccountPage {
         ctx: signed_in
             .page_ctx(services, None, "account", "Your account")
@@ -46,6 +119,9 @@ async fn show(
         email: signed_in.user.email.clone(),
         display_name: signed_in.user.display_name.clone(),
         errors,
+        sessions,
+        idle_minutes: services.sessions.lifetimes().idle.num_minutes(),
+        absolute_hours: services.sessions.lifetimes().absolute.num_hours(),
     })
 }
 
@@ -78,15 +154,67 @@ pub async fn change_password(
         )
         .await;
     match settle(changed)? {
-        Ok(()) => {
+        Ok(generation) => {
             // Every session of the user ended, this one included; keep this browser signed in
             // under a new session id.
-            signed_in.renew()?;
+            signed_in.renew(generation)?;
             Ok(signed_in.done(
                 "Password changed. Every other session has been signed out.",
                 paths::ACCOUNT,
             ))
         }
         Err(failure) => show(&services, &signed_in, failure.errors).await,
+    }
+}
+
+/// Ends one of the user's own sessions (another user's handle ends nothing: 404).
+pub async fn end_session(
+    services: web::Data<Services>,
+    signed_in: SignedIn,
+    handle: web::Path<String>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<HttpResponse, PageError> {
+    let ended = services
+        .sessions
+        .end_one(signed_in.user.id, &handle)
+        .await
+        .map_err(crate::error::AppError::from)?;
+    if !ended {
+        return Err(PageError::NotFound);
+    }
+    if signed_in.session.handle().as_deref() == Some(handle.as_str()) {
+        signed_in.session.log_out();
+        return Ok(see_other(paths::SIGNED_OUT));
+    }
+    Ok(signed_in.done("Signed out that session.", paths::ACCOUNT))
+}
+
+/// Every session (this one included) and every login access token of the user ends.
+pub async fn sign_out_everywhere(
+    services: web::Data<Services>,
+    signed_in: SignedIn,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<HttpResponse, PageError> {
+    services
+        .accounts
+        .sign_out_everywhere(&signed_in.actor(), signed_in.user.id)
+        .await?;
+    signed_in.session.log_out();
+    Ok(see_other(paths::SIGNED_OUT))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::device_of;
+
+    #[test]
+    fn devices_are_named_from_the_user_agent() {
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+        assert_eq!(device_of(Some(firefox)), "Firefox on Linux");
+        let chrome = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+        assert_eq!(device_of(Some(chrome)), "Chrome on macOS");
+        assert_eq!(device_of(Some("curl/8.5.0")), "curl");
+        assert_eq!(device_of(None), "Unknown device");
+        assert_eq!(device_of(Some("something")), "A browser");
     }
 }

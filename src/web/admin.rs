@@ -1,7 +1,7 @@
 //! The super-admin page: every project with its plan, every user.
 
 use super::auth::SignedIn;
-use super::csrf::CsrfForm;
+use super::csrf::{CsrfForm, EmptyForm};
 use super::forms::{FormFailure, settle};
 use super::page::{PageCtx, PageError, render_with_status};
 use super::paths;
@@ -48,6 +48,7 @@ struct UserRow {
     disabled: bool,
     is_self: bool,
     status_path: String,
+    sessions_end_path: String,
 }
 
 #[derive(Default, Deserialize)]
@@ -162,6 +163,7 @@ async fn show(
         .map(|u| UserRow {
             is_self: u.id == signed_in.user.id,
             status_path: paths::admin_user_status(u.id),
+            sessions_end_path: paths::admin_user_sessions_end(u.id),
             email: u.email,
             display_name: u.display_name,
             is_super_admin: u.is_super_admin,
@@ -313,4 +315,30 @@ pub async fn set_user_status(
         format!("Enabled {}.", user.email)
     };
     Ok(signed_in.done(message, paths::ADMIN))
+}
+
+/// Ends every session and login access token of another user (a lost laptop, a leaver).
+pub async fn end_user_sessions(
+    services: web::Data<Services>,
+    signed_in: SignedIn,
+    user_id: web::Path<Uuid>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<HttpResponse, PageError> {
+    super_admin_only(&signed_in)?;
+    let user = services.accounts.get(*user_id).await?;
+    services
+        .accounts
+        .sign_out_everywhere(&signed_in.actor(), user.id)
+        .await?;
+    if user.id == signed_in.user.id {
+        signed_in.session.log_out();
+        return Ok(super::page::see_other(paths::SIGNED_OUT));
+    }
+    Ok(signed_in.done(
+        format!(
+            "Signed {} out everywhere: their sessions and login access tokens stopped working.",
+            user.email
+        ),
+        paths::ADMIN,
+    ))
 }

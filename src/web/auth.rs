@@ -42,10 +42,11 @@ impl SignedIn {
         PageCtx::for_user(services, &self.user, &self.session, project, section, title).await
     }
 
-    /// Signs the user in under a new session id (after the password changed).
-    pub fn renew(&self) -> Result<(), PageError> {
+    /// Signs the user in under a new session id, under the credentials generation a
+    /// password change moved to.
+    pub fn renew(&self, generation: i64) -> Result<(), PageError> {
         self.session
-            .sign_in(self.user.id)
+            .sign_in(&self.user, generation)
             .map_err(PageError::Internal)
     }
 
@@ -69,11 +70,19 @@ impl FromRequest for SignedIn {
                 services.ok_or_else(|| PageError::Internal(anyhow::anyhow!("services missing")))?;
             let user_id = session.user_id().ok_or(PageError::LoginRequired)?;
             match services.accounts.get(user_id).await {
-                Ok(user) if !user.disabled => Ok(SignedIn {
-                    user,
-                    session,
-                    client_ip,
-                }),
+                // A session from before the user's credentials were revoked (password change,
+                // sign-out everywhere, a change of standing) is over, even if its row survived.
+                Ok(user)
+                    if !user.disabled
+                        && session.credentials_generation()
+                            == Some(user.credentials_generation) =>
+                {
+                    Ok(SignedIn {
+                        user,
+                        session,
+                        client_ip,
+                    })
+                }
                 Ok(_) | Err(AppError::NotFound) => {
                     session.log_out();
                     Err(PageError::LoginRequired)

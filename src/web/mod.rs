@@ -10,6 +10,7 @@ mod assets;
 mod auth;
 mod content_types;
 mod csrf;
+mod dates;
 mod flash;
 mod forms;
 mod home;
@@ -80,11 +81,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         paths::LOGOUT => { submit: sign_in::log_out }
         paths::ACCOUNT => { read: account::account_page }
         paths::ACCOUNT_PASSWORD => { submit: account::change_password }
+        paths::ACCOUNT_SIGN_OUT_EVERYWHERE => { submit: account::sign_out_everywhere }
+        "/account/sessions/{handle}/end" => { submit: account::end_session }
         paths::ADMIN => { read: admin::admin_page }
         paths::ADMIN_PROJECTS => { submit: admin::create_project }
         "/admin/projects/{id}/plan" => { submit: admin::set_plan }
         paths::ADMIN_USERS => { submit: admin::create_user }
         "/admin/users/{id}/status" => { submit: admin::set_user_status }
+        "/admin/users/{id}/sessions/end" => { submit: admin::end_user_sessions }
     );
     cfg.service(web::scope("/projects/{slug}").configure(project_routes));
 }

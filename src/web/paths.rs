@@ -11,6 +11,7 @@ pub const LOGOUT: &str = "/logout";
 pub const SIGNED_OUT: &str = "/login?signed_out=1";
 pub const ACCOUNT: &str = "/account";
 pub const ACCOUNT_PASSWORD: &str = "/account/password";
+pub const ACCOUNT_SIGN_OUT_EVERYWHERE: &str = "/account/sessions/end-all";
 pub const ADMIN: &str = "/admin";
 pub const ADMIN_PROJECTS: &str = "/admin/projects";
 pub const ADMIN_USERS: &str = "/admin/users";
@@ -23,6 +24,14 @@ pub fn admin_plan(project_id: Uuid) -> String {
 
 pub fn admin_user_status(user_id: Uuid) -> String {
     format!("/admin/users/{user_id}/status")
+}
+
+pub fn admin_user_sessions_end(user_id: Uuid) -> String {
+    format!("/admin/users/{user_id}/sessions/end")
+}
+
+pub fn account_session_end(handle: &str) -> String {
+    format!("/account/sessions/{handle}/end")
 }
 
 pub fn tokens(slug: &str) -> String {

@@ -2,7 +2,8 @@
 //! CSRF token, the flash message and the sealed secret awaiting its reveal).
 
 use super::flash::Flash;
-use crate::sessions::USER_ID_KEY;
+use crate::accounts::User;
+use crate::sessions::{CLIENT_IP_KEY, HANDLE_KEY, USER_AGENT_KEY, USER_ID_KEY};
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
@@ -14,6 +15,7 @@ use uuid::Uuid;
 const CSRF_KEY: &str = "csrf";
 const FLASH_KEY: &str = "flash";
 const REVEAL_KEY: &str = "reveal";
+const GENERATION_KEY: &str = "credentials_generation";
 
 /// A new secret as it waits in the session for its one reveal: encrypted (see `reveal`),
 /// with the token it belongs to.
@@ -25,7 +27,12 @@ pub struct Sealed {
 }
 
 #[derive(Clone)]
-pub struct TypedSession(Session);
+pub struct TypedSession {
+    session: Session,
+    /// Where the request comes from, recorded at sign-in for the user's session list.
+    client_ip: Option<String>,
+    user_agent: Option<String>,
+}
 
 impl FromRequest for TypedSession {
     type Error = actix_web::Error;
@@ -38,35 +45,66 @@ impl FromRequest for TypedSession {
 
 impl TypedSession {
     pub fn of(req: &HttpRequest) -> Self {
-        Self(req.get_session())
+        Self {
+            session: req.get_session(),
+            client_ip: crate::client_address::client_ip(req),
+            user_agent: req
+                .headers()
+                .get(actix_web::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.chars().take(200).collect()),
+        }
     }
 
     /// The signed-in user's id, if any.
     pub fn user_id(&self) -> Option<Uuid> {
-        self.0.get::<Uuid>(USER_ID_KEY).ok().flatten()
+        self.session.get::<Uuid>(USER_ID_KEY).ok().flatten()
     }
 
-    /// Signs `user_id` in under a new session id, starting from an empty state with a fresh
+    /// The credentials generation the user was signed in under (see `accounts`).
+    pub fn credentials_generation(&self) -> Option<i64> {
+        self.session.get::<i64>(GENERATION_KEY).ok().flatten()
+    }
+
+    /// This session's handle on its user's session list.
+    pub fn handle(&self) -> Option<String> {
+        self.session.get::<String>(HANDLE_KEY).ok().flatten()
+    }
+
+    /// Signs `user` in under a new session id, starting from an empty state with a fresh
     /// CSRF token: a token seen before authentication is useless after, and nothing a
     /// previous user of the browser left (a pending reveal, a message) is inherited.
-    pub fn sign_in(&self, user_id: Uuid) -> Result<(), anyhow::Error> {
-        self.0.clear();
-        self.0.renew();
-        self.0
-            .insert(USER_ID_KEY, user_id)
-            .map_err(|e| anyhow::anyhow!("cannot store the session: {e}"))?;
+    /// `generation` is the user's credentials generation as of now.
+    pub fn sign_in(&self, user: &User, generation: i64) -> Result<(), anyhow::Error> {
+        self.session.clear();
+        self.session.renew();
+        let handle = hex::encode(crate::random::bytes::<16>()?);
+        let stored = self
+            .session
+            .insert(USER_ID_KEY, user.id)
+            .and_then(|()| self.session.insert(GENERATION_KEY, generation))
+            .and_then(|()| self.session.insert(HANDLE_KEY, handle))
+            .and_then(|()| match &self.client_ip {
+                Some(ip) => self.session.insert(CLIENT_IP_KEY, ip),
+                None => Ok(()),
+            })
+            .and_then(|()| match &self.user_agent {
+                Some(agent) => self.session.insert(USER_AGENT_KEY, agent),
+                None => Ok(()),
+            });
+        stored.map_err(|e| anyhow::anyhow!("cannot store the session: {e}"))?;
         self.rotate_csrf();
         Ok(())
     }
 
     /// Ends the session: its row is deleted and the cookie cleared.
     pub fn log_out(&self) {
-        self.0.purge();
+        self.session.purge();
     }
 
     /// The session's CSRF token, created on first use.
     pub fn csrf_token(&self) -> String {
-        match self.0.get::<String>(CSRF_KEY) {
+        match self.session.get::<String>(CSRF_KEY) {
             Ok(Some(token)) => token,
             _ => self.rotate_csrf(),
         }
@@ -76,7 +114,7 @@ impl TypedSession {
     /// true for a session without one.
     pub fn csrf_matches(&self, sent: &str) -> bool {
         let expected = self
-            .0
+            .session
             .get::<String>(CSRF_KEY)
             .ok()
             .flatten()
@@ -90,7 +128,7 @@ impl TypedSession {
             return String::new();
         };
         let token = hex::encode(bytes);
-        if let Err(e) = self.0.insert(CSRF_KEY, &token) {
+        if let Err(e) = self.session.insert(CSRF_KEY, &token) {
             tracing::warn!(error = %e, "could not store the CSRF token");
         }
         token
@@ -98,34 +136,36 @@ impl TypedSession {
 
     /// A message for the next page this session renders.
     pub fn flash(&self, flash: Flash) {
-        if let Err(e) = self.0.insert(FLASH_KEY, flash) {
+        if let Err(e) = self.session.insert(FLASH_KEY, flash) {
             tracing::warn!(error = %e, "could not store a flash message");
         }
     }
 
     pub fn take_flash(&self) -> Option<Flash> {
-        self.0.remove_as::<Flash>(FLASH_KEY).and_then(Result::ok)
+        self.session
+            .remove_as::<Flash>(FLASH_KEY)
+            .and_then(Result::ok)
     }
 
     pub(super) fn stash_reveal(&self, sealed: Sealed) -> Result<(), anyhow::Error> {
-        Ok(self.0.insert(REVEAL_KEY, sealed)?)
+        Ok(self.session.insert(REVEAL_KEY, sealed)?)
     }
 
     pub(super) fn take_reveal(&self) -> Option<Sealed> {
-        self.0.remove_as::<Sealed>(REVEAL_KEY)?.ok()
+        self.session.remove_as::<Sealed>(REVEAL_KEY)?.ok()
     }
 
     /// Drops a pending reveal unseen: the token's own page takes it before anything renders,
     /// so whatever other page renders first ends it.
     pub fn drop_reveal(&self) {
         if self
-            .0
+            .session
             .get::<serde_json::Value>(REVEAL_KEY)
             .ok()
             .flatten()
             .is_some()
         {
-            self.0.remove(REVEAL_KEY);
+            self.session.remove(REVEAL_KEY);
         }
     }
 }

@@ -146,7 +146,9 @@ pub async fn complete_setup(
         )
         .await?;
     setup_code.consume();
-    session.sign_in(user.id).map_err(PageError::Internal)?;
+    session
+        .sign_in(&user, user.credentials_generation)
+        .map_err(PageError::Internal)?;
     session.flash(Flash::success(
         "Welcome to Latchkey. Create a project to start issuing tokens.",
     ));

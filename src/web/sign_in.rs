@@ -64,7 +64,9 @@ pub async fn log_in(
         .await
     {
         Ok(user) => {
-            session.sign_in(user.id).map_err(PageError::Internal)?;
+            session
+                .sign_in(&user, user.credentials_generation)
+                .map_err(PageError::Internal)?;
             Ok(see_other(paths::HOME))
         }
         Err(AppError::Unauthenticated(_)) => render(&LoginPage {

@@ -152,7 +152,7 @@ def main():
     try:
         def secure_cookie_session_works():
             sign_in(driver, base, "ada@example.com")
-            cookie = driver.get_cookie("latchkey_session")
+            cookie = driver.get_cookie("__Host-latchkey_session")
             assert cookie and cookie["secure"] and cookie["httpOnly"], cookie
             assert "Acme Publishing" in driver.page_source
 

@@ -28,3 +28,33 @@ backend_tests! {
         assert_eq!(store.load(&late).await.unwrap(), Some(HashMap::new()), "it starts over, signed out");
     }
 }
+
+backend_tests! {
+    async fn a_session_ends_at_its_absolute_lifetime_however_active(app) {
+        let store = latchkey::sessions::DatabaseSessionStore::new(app.db.clone(), chrono::Duration::milliseconds(300));
+        let ttl = Duration::minutes(30);
+        let key = store.save(HashMap::new(), &ttl).await.unwrap();
+        store.update_ttl(&key, &ttl).await.unwrap();
+        assert!(store.load(&key).await.unwrap().is_some());
+
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        store.update_ttl(&key, &ttl).await.unwrap();
+
+        assert_eq!(store.load(&key).await.unwrap(), None, "activity does not extend it");
+        assert!(app.services.sessions.purge_expired().await.unwrap() >= 1);
+    }
+
+    async fn only_the_user_or_a_super_admin_signs_a_user_out_everywhere(app) {
+        let ada = app.user("ada@example.com").await;
+        let bob = app.user("bob@example.com").await;
+        let accounts = &app.services.accounts;
+
+        let refused = accounts.sign_out_everywhere(&bob.actor(), ada.id).await;
+        assert!(matches!(refused, Err(latchkey::error::AppError::Forbidden { .. })), "{refused:?}");
+        accounts.sign_out_everywhere(&ada.actor(), ada.id).await.unwrap();
+        let root = app.super_admin("root@example.com").await;
+        accounts.sign_out_everywhere(&root.actor(), ada.id).await.unwrap();
+        assert_eq!(accounts.get(ada.id).await.unwrap().credentials_generation, 2);
+        assert_eq!(accounts.get(bob.id).await.unwrap().credentials_generation, 0);
+    }
+}

@@ -13,9 +13,10 @@ pub use create::{create_token, new_token_form};
 pub use edit::{edit_token_form, update_token};
 pub use list::tokens_page;
 
+use super::dates::{date, date_time};
 use crate::domain::TokenKind;
 use crate::tokens::{TokenStatus, TokenView};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -23,14 +24,6 @@ use uuid::Uuid;
 #[derive(Deserialize)]
 pub struct TokenPath {
     id: Uuid,
-}
-
-fn date(at: DateTime<Utc>) -> String {
-    at.format("%b %-d, %Y").to_string()
-}
-
-fn date_time(at: DateTime<Utc>) -> String {
-    at.format("%b %-d, %Y %H:%M UTC").to_string()
 }
 
 /// The status badge: its CSS class and its words.

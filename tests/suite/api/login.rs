@@ -106,3 +106,57 @@ backend_tests! {
         assert!((1..=900).contains(&wait), "{wait}");
     }
 }
+
+// A login access token carries its user's credentials generation: whatever revokes the
+// user's credentials ends it before its 15 minutes are up.
+backend_tests! {
+    async fn a_login_token_stops_at_a_password_change(app) {
+        let api = ApiServer::start(app).await;
+        let project = api.project("acme", Plan::Professional).await;
+        let jwt = api.login_as(&project, "ada@example.com", Role::Admin).await;
+        assert_eq!(api.get("/tokens", &jwt).await.status, 200);
+        let ada = api.services.accounts.find_by_email(&latchkey::domain::Email::parse("ada@example.com").unwrap()).await.unwrap().unwrap();
+
+        let new = latchkey::domain::Password::parse("tangerine orbit velvet 42".into(), &[]).unwrap();
+        api.services.accounts.change_password(ada.id, PASSWORD, new, None).await.unwrap();
+
+        api.get("/tokens", &jwt).await.assert_error(401, "authentication_error");
+    }
+
+    async fn a_login_token_stops_at_sign_out_everywhere_and_stays_stopped_after_re_enabling(app) {
+        let api = ApiServer::start(app).await;
+        let project = api.project("acme", Plan::Professional).await;
+        let first = api.login_as(&project, "ada@example.com", Role::Admin).await;
+        let ada = api.services.accounts.find_by_email(&latchkey::domain::Email::parse("ada@example.com").unwrap()).await.unwrap().unwrap();
+
+        api.services.accounts.sign_out_everywhere(&ada.actor(), ada.id).await.unwrap();
+        api.get("/tokens", &first).await.assert_error(401, "authentication_error");
+
+        let again = api.post("/auth/login", None, json!({ "email": "ada@example.com", "password": PASSWORD, "project": "acme" })).await;
+        let second = again.body["token"].as_str().unwrap().to_owned();
+        assert_eq!(api.get("/tokens", &second).await.status, 200);
+        api.services.accounts.set_disabled(&Actor::system(), ada.id, true).await.unwrap();
+        api.services.accounts.set_disabled(&Actor::system(), ada.id, false).await.unwrap();
+
+        api.get("/tokens", &second).await.assert_error(401, "authentication_error");
+    }
+
+    async fn a_login_token_stops_at_a_change_of_standing_and_re_adding_revives_nothing(app) {
+        let api = ApiServer::start(app).await;
+        let project = api.project("acme", Plan::Professional).await;
+        let owner = api.login_as(&project, "olga@example.com", Role::Owner).await;
+        let jwt = api.login_as(&project, "ada@example.com", Role::Admin).await;
+        let ada = api.services.accounts.find_by_email(&latchkey::domain::Email::parse("ada@example.com").unwrap()).await.unwrap().unwrap();
+
+        api.services.projects.change_role(&Actor::system(), project.id, ada.id, Role::Developer).await.unwrap();
+        api.get("/tokens", &jwt).await.assert_error(401, "authentication_error");
+
+        let again = api.post("/auth/login", None, json!({ "email": "ada@example.com", "password": PASSWORD, "project": "acme" })).await;
+        let second = again.body["token"].as_str().unwrap().to_owned();
+        api.services.projects.remove_member(&Actor::system(), project.id, ada.id).await.unwrap();
+        api.services.projects.add_member(&Actor::system(), project.id, &latchkey::domain::Email::parse("ada@example.com").unwrap(), Role::Admin).await.unwrap();
+
+        api.get("/tokens", &second).await.assert_error(401, "authentication_error");
+        assert_eq!(api.get("/tokens", &owner).await.status, 200, "other members keep theirs");
+    }
+}

@@ -202,3 +202,89 @@ backend_tests! {
         assert!(held.path().starts_with("/login"));
     }
 }
+
+/// The end-session form paths on `/account`, in page order.
+fn session_end_paths(page: &Page) -> Vec<String> {
+    page.html
+        .match_indices("action=\"/account/sessions/")
+        .map(|(at, _)| {
+            let rest = &page.html[at + "action=\"".len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .filter(|path| path.ends_with("/end"))
+        .collect()
+}
+
+backend_tests! {
+    async fn the_account_page_lists_ones_sessions_and_ends_another_one(app) {
+        app.user("ada@example.com").await;
+        app.user("bob@example.com").await;
+        let dashboard = Dashboard::start(app).await;
+        let here = dashboard.signed_in("ada@example.com").await;
+        let laptop = dashboard.signed_in("ada@example.com").await;
+        let bob = dashboard.signed_in("bob@example.com").await;
+
+        let page = here.get("/account").await;
+        page.assert_contains("Where you are signed in").assert_contains("this session").assert_contains("127.0.0.1");
+        let ends = session_end_paths(&page);
+        assert_eq!(ends.len(), 2, "two sessions of Ada's, none of Bob's");
+        let own_row = page.html.split("<tr>").find(|row| row.contains("this session")).unwrap();
+        let other = ends.iter().find(|path| !own_row.contains(path.as_str())).unwrap().clone();
+
+        // Another user's handle ends nothing.
+        let csrf = bob.get("/account").await.csrf();
+        assert_eq!(bob.post(&other, &[("csrf_token", &csrf)]).await.status, 404);
+        assert_eq!(laptop.get("/account").await.path(), "/account");
+
+        here.submit("/account", &other, &[]).await.assert_contains("Signed out that session.");
+        assert!(laptop.get("/account").await.path().starts_with("/login"));
+        assert_eq!(here.get("/account").await.path(), "/account");
+        assert_eq!(bob.get("/account").await.path(), "/account");
+    }
+
+    async fn sign_out_everywhere_ends_every_session_this_one_included(app) {
+        app.user("ada@example.com").await;
+        let dashboard = Dashboard::start(app).await;
+        let here = dashboard.signed_in("ada@example.com").await;
+        let elsewhere = dashboard.signed_in("ada@example.com").await;
+
+        let done = here.submit("/account", "/account/sessions/end-all", &[]).await;
+
+        assert!(done.path().starts_with("/login"), "{}", done.path());
+        assert!(here.get("/account").await.path().starts_with("/login"));
+        assert!(elsewhere.get("/account").await.path().starts_with("/login"));
+        assert!(!dashboard.signed_in("ada@example.com").await.get("/account").await.path().starts_with("/login"), "signing in again works");
+    }
+
+    async fn a_super_admin_signs_another_user_out_everywhere(app) {
+        let ada = app.user("ada@example.com").await;
+        let dashboard = Dashboard::start(app).await;
+        let ada_browser = dashboard.signed_in("ada@example.com").await;
+        let root = dashboard.super_admin("root@example.com").await;
+
+        let forged = ada_browser.post(&format!("/admin/users/{}/sessions/end", ada.id), &[("csrf_token", &ada_browser.get("/account").await.csrf())]).await;
+        assert_eq!(forged.status, 404, "the administration is not there for others");
+        assert_eq!(ada_browser.get("/account").await.path(), "/account");
+
+        root.submit("/admin", &format!("/admin/users/{}/sessions/end", ada.id), &[]).await
+            .assert_contains("Signed ada@example.com out everywhere");
+        assert!(ada_browser.get("/account").await.path().starts_with("/login"));
+        assert_eq!(root.get("/admin").await.path(), "/admin");
+    }
+
+    async fn a_session_from_an_older_credentials_generation_is_over_even_if_its_row_survived(app) {
+        let ada = app.user("ada@example.com").await;
+        let dashboard = Dashboard::start(app).await;
+        let browser = dashboard.signed_in("ada@example.com").await;
+        // The generation moves on without the rows being deleted (as a row written by a
+        // request that raced the revocation would be).
+        use latchkey::entities::user;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        user::Entity::update_many()
+            .col_expr(user::Column::CredentialsGeneration, sea_orm::sea_query::Expr::value(7_i64))
+            .filter(user::Column::Id.eq(ada.id))
+            .exec(&dashboard.app.db).await.unwrap();
+
+        assert!(browser.get("/account").await.path().starts_with("/login"));
+    }
+}

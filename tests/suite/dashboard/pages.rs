@@ -124,10 +124,11 @@ backend_tests! {
         let dashboard = Dashboard::start_with(app).await;
         let response = reqwest::get(format!("{}/login", dashboard.base)).await.unwrap();
         let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
-        assert!(cookie.starts_with("latchkey_session="));
-        for attribute in ["Secure", "HttpOnly", "SameSite=Lax"] {
+        assert!(cookie.starts_with("__Host-latchkey_session="), "{cookie}");
+        for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
             assert!(cookie.contains(attribute), "{cookie}");
         }
+        assert!(!cookie.contains("Domain"), "a __Host- cookie names no domain: {cookie}");
         assert!(!cookie.contains("Max-Age"), "a browser session cookie: idle expiry is kept on the server");
     }
 }
