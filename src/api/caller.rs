@@ -31,8 +31,7 @@ impl Caller {
     /// Every answer to a credential is private to it (`no-store`) and never sniffed as
     /// anything but what it says it is.
     pub fn succeeded(&self, services: &Services, response: &mut HttpResponseBuilder) {
-        response.insert_header(super::error::NO_STORE);
-        response.insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+        super::error::private(response);
         if let Some(at) = self.expires_at {
             response.insert_header((
                 EXPIRES_HEADER,

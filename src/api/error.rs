@@ -8,7 +8,7 @@ use crate::error::{AppError, AuthFailure};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::{Value, json};
@@ -18,19 +18,41 @@ use uuid::Uuid;
 /// Every API answer is `no-store`: some carry a secret, none is worth caching.
 pub(super) const NO_STORE: (HeaderName, HeaderValue) =
     (header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+/// Never read as anything but the JSON it says it is.
+const NOSNIFF: (HeaderName, HeaderValue) = (
+    header::X_CONTENT_TYPE_OPTIONS,
+    HeaderValue::from_static("nosniff"),
+);
 const JSON_CONTENT: (HeaderName, HeaderValue) = (
     header::CONTENT_TYPE,
-    HeaderValue::from_static("application/json"),
+    HeaderValue::from_static("application/json; charset=utf-8"),
 );
 
-/// A JSON answer with `no-store`, built without the response builder: its per-header
-/// conversions cost more than the rest of a verify answer or an error answer.
+/// A JSON answer with `no-store` and `nosniff`, built without the response builder: its
+/// per-header conversions cost more than the rest of a verify answer or an error answer.
 pub(super) fn json_answer(status: StatusCode, body: impl MessageBody + 'static) -> HttpResponse {
     let mut response = HttpResponse::with_body(status, BoxBody::new(body));
     let headers = response.headers_mut();
     headers.insert(NO_STORE.0, NO_STORE.1);
+    headers.insert(NOSNIFF.0, NOSNIFF.1);
     headers.insert(JSON_CONTENT.0, JSON_CONTENT.1);
     response
+}
+
+/// Marks an answer built with the response builder private: `no-store` and `nosniff`.
+pub(super) fn private(response: &mut HttpResponseBuilder) {
+    response.insert_header(NO_STORE);
+    response.insert_header(NOSNIFF);
+}
+
+/// A private JSON answer from the response builder, with the charset stated.
+pub(super) fn private_json(
+    mut response: HttpResponseBuilder,
+    body: impl serde::Serialize,
+) -> HttpResponse {
+    private(&mut response);
+    response.insert_header(JSON_CONTENT);
+    response.json(body)
 }
 
 #[derive(Debug, thiserror::Error)]

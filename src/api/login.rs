@@ -3,7 +3,7 @@
 
 use super::body::JsonObject;
 use super::dto::*;
-use super::error::{ApiError, NO_STORE};
+use super::error::{ApiError, private_json};
 use super::jwt::AccessTokenKeys;
 use crate::client_address::client_addr;
 use crate::error::{AppError, AuthFailure};
@@ -53,11 +53,12 @@ pub async fn login(
         .ok_or_else(refused)?;
     let (token, expires_at) =
         keys.issue(user.id, user.credentials_generation, project.id, Utc::now());
-    Ok(HttpResponse::Ok()
-        .insert_header(NO_STORE)
-        .json(LoginResponse {
+    Ok(private_json(
+        HttpResponse::Ok(),
+        LoginResponse {
             token,
             token_type: "Bearer".into(),
             expires_at,
-        }))
+        },
+    ))
 }

@@ -5,7 +5,7 @@
 use super::body::{self, JsonObject};
 use super::caller::{Caller, bearer, guarded_by_address};
 use super::dto::*;
-use super::error::{ApiError, NO_STORE};
+use super::error::{ApiError, private_json};
 use crate::client_address::client_addr;
 use crate::error::{AppError, AuthFailure};
 use crate::services::Services;
@@ -29,7 +29,6 @@ fn issued(
     } else {
         HttpResponse::Ok()
     };
-    response.insert_header(NO_STORE);
     if created {
         response.insert_header((
             header::LOCATION,
@@ -39,10 +38,13 @@ fn issued(
     if let Some(caller) = caller {
         caller.succeeded(services, &mut response);
     }
-    response.json(IssuedTokenBody {
-        details: TokenBody::from(&issued.token),
-        token: issued.secret.expose_secret().to_owned(),
-    })
+    private_json(
+        response,
+        IssuedTokenBody {
+            details: TokenBody::from(&issued.token),
+            token: issued.secret.expose_secret().to_owned(),
+        },
+    )
 }
 
 fn list_query(params: ListParams) -> Result<ListQuery, ApiError> {
@@ -117,14 +119,17 @@ pub async fn list_tokens(
         .await?;
     let mut response = HttpResponse::Ok();
     caller.succeeded(&services, &mut response);
-    Ok(response.json(TokenListBody {
-        data: page.items.iter().map(TokenBody::from).collect(),
-        meta: ListMeta {
-            total: page.total,
-            page: page.page,
-            per_page: page.per_page,
+    Ok(private_json(
+        response,
+        TokenListBody {
+            data: page.items.iter().map(TokenBody::from).collect(),
+            meta: ListMeta {
+                total: page.total,
+                page: page.page,
+                per_page: page.per_page,
+            },
         },
-    }))
+    ))
 }
 
 /// Create a token. The response is the only one that ever carries its secret.
@@ -195,7 +200,7 @@ pub async fn get_token(
         .await?;
     let mut response = HttpResponse::Ok();
     caller.succeeded(&services, &mut response);
-    Ok(response.json(TokenBody::from(&token)))
+    Ok(private_json(response, TokenBody::from(&token)))
 }
 
 /// Change name, description, type or permissions (PATCH: absent fields stay).
@@ -229,7 +234,7 @@ pub async fn update_token(
         .await?;
     let mut response = HttpResponse::Ok();
     caller.succeeded(&services, &mut response);
-    Ok(response.json(TokenBody::from(&token)))
+    Ok(private_json(response, TokenBody::from(&token)))
 }
 
 /// Revoke at once. Cannot be undone.

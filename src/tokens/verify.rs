@@ -142,6 +142,7 @@ impl Verifier {
         if self.cache.is_stored(&digest) == Some(false) || self.cache.is_known_unknown(&digest) {
             return Err(VerifyError::Unknown);
         }
+        let read_at = self.cache.generation();
         let hash = hex::encode(digest);
         let Some((token, Some(project))) = api_token::Entity::find()
             .filter(api_token::Column::SecretHash.eq(&hash))
@@ -183,7 +184,7 @@ impl Verifier {
             owner_access,
             rendered_answer: OnceLock::new(),
         });
-        self.cache.insert(digest, facts.clone());
+        self.cache.insert(digest, facts.clone(), read_at);
         Ok(facts)
     }
 }

@@ -8,7 +8,9 @@
 //!
 //! Every change made through this process invalidates what it affects before it returns.
 //! Entries also live at most `ttl` (one second by default), which bounds how long another
-//! instance's change can go unseen here, and a read racing a change.
+//! instance's change can go unseen here. A read that raced a change here is never cached: each
+//! invalidation moves a generation on, and facts read under an older generation are dropped
+//! (see `insert`).
 
 mod digest;
 mod known_digests;
@@ -21,6 +23,7 @@ use chrono::{DateTime, Utc};
 use digest::ByDigest;
 use known_digests::KnownDigests;
 use moka::sync::Cache;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use uuid::Uuid;
@@ -58,6 +61,8 @@ pub struct VerificationCache {
     positive: Cache<Digest, Arc<TokenFacts>, ByDigest>,
     negative: Cache<Digest, (), ByDigest>,
     known: Arc<KnownDigests>,
+    /// Moved on by every invalidation, before it invalidates.
+    generation: Arc<AtomicU64>,
 }
 
 impl VerificationCache {
@@ -73,6 +78,7 @@ impl VerificationCache {
                 .time_to_live(NEGATIVE_TTL.min(ttl.max(Duration::from_millis(1)) * 10))
                 .build_with_hasher(ByDigest::default()),
             known: Arc::default(),
+            generation: Arc::default(),
         }
     }
 
@@ -97,8 +103,27 @@ impl VerificationCache {
         self.positive.get(digest)
     }
 
-    pub(crate) fn insert(&self, digest: Digest, facts: Arc<TokenFacts>) {
+    /// The generation to pass to `insert`: read it before reading the facts.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Caches facts read under generation `read_at` unless an invalidation ran since: the
+    /// read may then predate the change (a revocation committed while it ran). Inserted
+    /// first and checked after, so an invalidation between the two cannot be missed: it
+    /// either removes the entry itself or moved the generation on before we look.
+    pub(crate) fn insert(&self, digest: Digest, facts: Arc<TokenFacts>, read_at: u64) {
+        if self.generation() != read_at {
+            return;
+        }
         self.positive.insert(digest, facts);
+        if self.generation() != read_at {
+            self.positive.invalidate(&digest);
+        }
+    }
+
+    fn next_generation(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
     pub(crate) fn is_known_unknown(&self, digest: &Digest) -> bool {
@@ -112,6 +137,7 @@ impl VerificationCache {
     /// A token's secret changed or it was changed or revoked: drop its entry.
     pub fn forget_token(&self, stored_hash_hex: &str) {
         let mut digest = [0u8; 32];
+        self.next_generation();
         if hex::decode_to_slice(stored_hash_hex, &mut digest).is_ok() {
             self.positive.invalidate(&digest);
         }
@@ -128,6 +154,7 @@ impl VerificationCache {
     }
 
     fn forget_where(&self, predicate: impl Fn(&TokenFacts) -> bool + Send + Sync + 'static) {
+        self.next_generation();
         // Cannot fail: the cache was built with invalidation closures. Should it ever,
         // dropping everything is the safe answer.
         if self
@@ -143,5 +170,53 @@ impl VerificationCache {
     pub fn cached_tokens(&self) -> u64 {
         self.positive.run_pending_tasks();
         self.positive.entry_count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> Arc<TokenFacts> {
+        Arc::new(TokenFacts {
+            id: Uuid::nil(),
+            name: "t".into(),
+            project_id: Uuid::nil(),
+            project_slug: "p".into(),
+            kind: TokenKind::Service,
+            token_type: TokenType::FullAccess,
+            owner_id: None,
+            permissions: PermissionSet::new(),
+            expires_at: None,
+            revoked: false,
+            owner_inactive: false,
+            owner_access: None,
+            rendered_answer: OnceLock::new(),
+        })
+    }
+
+    #[test]
+    fn facts_read_before_an_invalidation_are_not_cached() {
+        let cache = VerificationCache::new(Duration::from_secs(60));
+        let digest = [7u8; 32];
+        let read_at = cache.generation();
+        // A revocation committed and invalidated while the facts were being read.
+        cache.forget_token(&hex::encode([9u8; 32]));
+        cache.insert(digest, facts(), read_at);
+        assert!(cache.get(&digest).is_none());
+
+        let read_at = cache.generation();
+        cache.insert(digest, facts(), read_at);
+        assert!(
+            cache.get(&digest).is_some(),
+            "an undisturbed read is cached"
+        );
+        cache.forget_owner(Uuid::now_v7());
+        let read_at_before = read_at;
+        cache.insert([8u8; 32], facts(), read_at_before);
+        assert!(
+            cache.get(&[8u8; 32]).is_none(),
+            "every kind of invalidation counts"
+        );
     }
 }

@@ -275,18 +275,44 @@ backend_tests! {
 }
 
 backend_tests! {
-    async fn answers_to_a_credential_are_private_and_never_sniffed(app) {
+    /// Every API route, answering success and failure alike (the route inventory).
+    async fn every_api_answer_is_private_never_sniffed_and_states_its_charset(app) {
         let api = ApiServer::start(app).await;
         let project = api.project("acme", Plan::Professional).await;
-        let caller = api.issue(&project, token("Reader")).await;
-        let bearer = caller.secret.expose_secret();
-
-        for path in ["/tokens".to_owned(), format!("/tokens/{}", caller.token.id)] {
-            let reply = api.get(&path, bearer).await;
-            assert_eq!(reply.status, 200, "{path}");
-            assert_eq!(reply.headers["cache-control"], "no-store", "{path}");
-            assert_eq!(reply.headers["x-content-type-options"], "nosniff", "{path}");
+        let caller = api.issue(&project, token("Admin")).await;
+        let bearer = caller.secret.expose_secret().to_owned();
+        let victim = api.issue(&project, token("Victim")).await.token.id;
+        let doomed = api.issue(&project, token("Doomed")).await.token.id;
+        let id = caller.token.id;
+        let client = api.client();
+        let url = |path: &str| format!("{}{path}", api.base);
+        let login = json!({ "email": "nobody@example.com", "password": "not the password", "project": "acme" });
+        let requests: Vec<(&str, reqwest::RequestBuilder)> = vec![
+            ("list", client.get(url("/tokens")).bearer_auth(&bearer)),
+            ("list, no credential", client.get(url("/tokens"))),
+            ("list, bad query", client.get(url("/tokens?sort=nonsense")).bearer_auth(&bearer)),
+            ("read", client.get(url(&format!("/tokens/{id}"))).bearer_auth(&bearer)),
+            ("read, unknown", client.get(url(&format!("/tokens/{}", uuid::Uuid::nil()))).bearer_auth(&bearer)),
+            ("create", client.post(url("/tokens")).bearer_auth(&bearer).json(&json!({ "name": "New", "type": "read-only" }))),
+            ("create, invalid", client.post(url("/tokens")).bearer_auth(&bearer).json(&json!({ "name": "" }))),
+            ("update", client.patch(url(&format!("/tokens/{victim}"))).bearer_auth(&bearer).json(&json!({ "description": "x" }))),
+            ("regenerate", client.post(url(&format!("/tokens/{victim}/regenerate"))).bearer_auth(&bearer)),
+            ("refresh, unknown", client.post(url("/tokens/refresh")).bearer_auth("lk_nonsense")),
+            ("verify", client.post(url("/verify")).json(&json!({ "token": bearer }))),
+            ("verify, unknown", client.post(url("/verify")).json(&json!({ "token": "lk_nonsense" }))),
+            ("login, refused", client.post(url("/auth/login")).json(&login)),
+            ("no such route", client.get(url("/nowhere")).bearer_auth(&bearer)),
+        ];
+        for (what, request) in requests {
+            let reply = api.raw(request).await;
+            assert_eq!(reply.headers["cache-control"], "no-store", "{what}: {}", reply.status);
+            assert_eq!(reply.headers["x-content-type-options"], "nosniff", "{what}: {}", reply.status);
+            assert_eq!(reply.headers["content-type"], "application/json; charset=utf-8", "{what}: {}", reply.status);
         }
+        let revoked = api.raw(client.delete(url(&format!("/tokens/{doomed}"))).bearer_auth(&bearer)).await;
+        assert_eq!(revoked.status, 204);
+        assert_eq!(revoked.headers["cache-control"], "no-store");
+        assert_eq!(revoked.headers["x-content-type-options"], "nosniff");
     }
 }
 

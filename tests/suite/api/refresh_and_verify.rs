@@ -54,7 +54,7 @@ backend_tests! {
 
         assert_eq!(ok.status, 200, "{}", ok.body);
         assert_eq!(ok.headers["cache-control"], "no-store");
-        assert_eq!(ok.headers["content-type"], "application/json");
+        assert_eq!(ok.headers["content-type"], "application/json; charset=utf-8");
         assert_eq!(ok.body["valid"], true);
         let token = &ok.body["token"];
         assert_eq!(token["id"], issued.token.id.to_string());
@@ -114,7 +114,7 @@ backend_tests! {
         for candidate in ["garbage", typo.as_str(), unknown.expose_secret(), revoked.secret.expose_secret(), expired.secret.expose_secret()] {
             let reply = api.post("/verify", None, json!({ "token": candidate })).await;
             reply.assert_error(401, "authentication_error");
-            assert_eq!((&reply.headers["cache-control"], &reply.headers["content-type"]), (&"no-store".parse().unwrap(), &"application/json".parse().unwrap()));
+            assert_eq!((&reply.headers["cache-control"], &reply.headers["content-type"]), (&"no-store".parse().unwrap(), &"application/json; charset=utf-8".parse().unwrap()));
             answers.push((reply.body["error"]["message"].clone(), reply.body["error"]["data"].clone()));
         }
         answers.dedup();
