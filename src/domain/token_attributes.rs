@@ -2,6 +2,8 @@
 
 use super::has_control_chars;
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+use unicode_security::skeleton;
 
 pub const TOKEN_NAME_MAX_CHARS: usize = 100;
 pub const TOKEN_DESCRIPTION_MAX_CHARS: usize = 500;
@@ -11,8 +13,11 @@ pub const TOKEN_DESCRIPTION_MAX_CHARS: usize = 500;
 pub struct TokenName(String);
 
 impl TokenName {
+    /// Trimmed and NFKC-normalised: a name composed one way (`e` + combining accent,
+    /// full-width letters, ligatures) is stored as the one way it is read.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let trimmed = raw.trim();
+        let normalized: String = raw.trim().nfkc().collect();
+        let trimmed = normalized.trim();
         if trimmed.is_empty() {
             return Err("Name is required.".into());
         }
@@ -33,9 +38,18 @@ impl TokenName {
         &self.0
     }
 
-    /// The key under which names are unique in a project: case-insensitive.
+    /// The key under which names are unique in a project: two names that read the same are
+    /// one name, whatever their case or look-alike letters (a Cyrillic `е` for a Latin `e`,
+    /// `0` for `o`, `rn` for `m`): the UTS #39 skeleton of the lower-cased name, lower-cased
+    /// again (some prototypes are capitals). Case is folded first, so `I` is `i` — never
+    /// `l`, which would make `first` and `flrst` one name. Hashed, as a skeleton can be
+    /// longer than the name (the key column holds 100 characters).
     pub fn uniqueness_key(&self) -> String {
-        self.0.to_lowercase()
+        use sha2::Digest;
+        let folded = skeleton(&self.0.to_lowercase())
+            .collect::<String>()
+            .to_lowercase();
+        hex::encode(sha2::Sha256::digest(folded.as_bytes()))
     }
 }
 
@@ -181,6 +195,39 @@ mod tests {
         let a = TokenName::parse("Deploy").unwrap();
         let b = TokenName::parse("DEPLOY").unwrap();
         assert_eq!(a.uniqueness_key(), b.uniqueness_key());
+    }
+
+    #[test]
+    fn names_that_read_the_same_are_one_name() {
+        let key = |raw: &str| TokenName::parse(raw).unwrap().uniqueness_key();
+        let deploy = key("deploy");
+        for same in [
+            "Deploy",
+            "DEPLOY",
+            "d\u{435}ploy",  // Cyrillic small ie
+            "\u{FF24}eploy", // full-width D
+            "dep1oy",        // one for l
+        ] {
+            assert_eq!(key(same), deploy, "{same:?}");
+        }
+        assert_eq!(key("caf\u{e9}"), key("cafe\u{301}"), "NFC and NFD");
+        assert_eq!(key("modern"), key("rnodern"));
+        assert_eq!(key("FIRST"), key("first"));
+        assert_ne!(key("first"), key("flrst"));
+        for different in ["deploy-2", "deplay", "prod", "d"] {
+            assert_ne!(key(different), deploy, "{different:?}");
+        }
+        assert_eq!(deploy.len(), 64);
+    }
+
+    #[test]
+    fn names_are_stored_nfkc_normalised() {
+        assert_eq!(
+            TokenName::parse("cafe\u{301}").unwrap().as_str(),
+            "caf\u{e9}"
+        );
+        assert_eq!(TokenName::parse("\u{FB01}le").unwrap().as_str(), "file");
+        assert_eq!(TokenName::parse("\u{FF21}\u{FF22}").unwrap().as_str(), "AB");
     }
 
     #[test]

@@ -18,3 +18,36 @@ backend_tests! {
         app.issue(&Actor::system(), &project, token("After reapply")).await;
     }
 }
+
+backend_tests! {
+    /// Tokens named before look-alikes counted as one name keep working after the upgrade;
+    /// a new name that reads like a live one is then refused.
+    async fn token_names_are_re_keyed_by_how_they_read(app) {
+        use latchkey::entities::api_token;
+        use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+        let project = app.project("acme", Plan::Professional).await;
+        let plain = app.issue(&Actor::system(), &project, token("Deploy")).await.token.id;
+        let other = app.issue(&Actor::system(), &project, token("Release")).await.token.id;
+        Migrator::down(&app.db, Some(1)).await.unwrap();
+        // Before the re-keying, a Cyrillic look-alike was a name of its own.
+        let look_alike = app.issue(&Actor::system(), &project, token("Release 2")).await.token.id;
+        let mut renamed: api_token::ActiveModel = api_token::Entity::find_by_id(look_alike).one(&app.db).await.unwrap().unwrap().into();
+        renamed.name = Set("D\u{435}ploy".into());
+        renamed.live_name_key = Set(Some("d\u{435}ploy".into()));
+        renamed.update(&app.db).await.unwrap();
+
+        Migrator::up(&app.db, None).await.unwrap();
+
+        let keys = |id| {
+            let db = app.db.clone();
+            async move { api_token::Entity::find_by_id(id).one(&db).await.unwrap().unwrap().live_name_key.unwrap() }
+        };
+        let plain_key = keys(plain).await;
+        assert_eq!(plain_key, latchkey::domain::TokenName::parse("Deploy").unwrap().uniqueness_key());
+        assert_ne!(keys(look_alike).await, plain_key, "the later look-alike keeps a key of its own");
+        assert_eq!(keys(other).await, latchkey::domain::TokenName::parse("release").unwrap().uniqueness_key());
+        let refused = app.create(&Actor::system(), &project, token("DEPL\u{39f}Y")).await;
+        assert!(matches!(refused, Err(latchkey::error::AppError::Conflict { .. })), "{refused:?}");
+        assert_eq!(api_token::Entity::find().filter(api_token::Column::ProjectId.eq(project.id)).all(&app.db).await.unwrap().len(), 3);
+    }
+}

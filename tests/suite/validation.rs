@@ -117,3 +117,18 @@ backend_tests! {
         field_error(result, "permissions");
     }
 }
+
+backend_tests! {
+    async fn names_that_read_like_a_live_name_are_refused_as_duplicates(app) {
+        let project = app.project("acme", Plan::Professional).await;
+        app.issue(&latchkey::domain::Actor::system(), &project, token("Deploy")).await;
+        app.issue(&latchkey::domain::Actor::system(), &project, token("caf\u{e9}")).await;
+
+        for look_alike in ["d\u{435}ploy", "\u{FF24}\u{FF25}\u{FF30}\u{FF2C}\u{FF2F}\u{FF39}", "dep1oy", "cafe\u{301}", " DEPLOY "] {
+            let refused = app.create(&latchkey::domain::Actor::system(), &project, token(look_alike)).await;
+            assert!(matches!(refused, Err(latchkey::error::AppError::Conflict { .. })), "{look_alike:?}: {refused:?}");
+        }
+        let stored = app.issue(&latchkey::domain::Actor::system(), &project, token("\u{FB01}nance")).await;
+        assert_eq!(stored.token.name, "finance", "stored NFKC-normalised");
+    }
+}
