@@ -48,7 +48,7 @@ pub async fn record(
         actor_label: Set(truncate(&actor.label(), 254)),
         action: Set(action.to_owned()),
         target_kind: Set(target.kind.to_owned()),
-        target_id: Set(target.id),
+        target_id: Set(target.id.clone()),
         target_label: Set(truncate(&target.label, 254)),
         details: Set(details.to_string()),
         client_ip: Set(actor.client_ip.clone()),
@@ -57,6 +57,20 @@ pub async fn record(
     audit_event::Entity::insert(entry)
         .exec_without_returning(conn)
         .await?;
+    // Every audited change is a security event too: the log line says who did what to which
+    // target; the details (which may quote names) stay in the audit trail.
+    crate::security_event!(
+        info,
+        "audited",
+        action,
+        actor_kind = actor.kind_str(),
+        actor_id = %actor.id().map_or_else(String::new, |id| id.to_string()),
+        project_id = %project_id.map_or_else(String::new, |id| id.to_string()),
+        target_kind = target.kind,
+        target_id = target.id.as_deref().unwrap_or("-"),
+        client_ip = actor.client_ip.as_deref().unwrap_or("-"),
+        "audit event recorded"
+    );
     Ok(())
 }
 

@@ -44,13 +44,44 @@ pub fn init_subscriber() {
         .try_init();
 }
 
+/// What the current task knows of the request it serves.
+#[derive(Debug, Clone, Copy)]
+struct RequestFacts {
+    id: Uuid,
+    /// The address the request came from (the peer: behind a proxy, the proxy).
+    peer: Option<std::net::IpAddr>,
+}
+
 tokio::task_local! {
-    static REQUEST_ID: Option<Uuid>;
+    static REQUEST: Option<RequestFacts>;
 }
 
 /// The id of the request the current task is serving, if any.
 pub fn current_request_id() -> Option<Uuid> {
-    REQUEST_ID.try_with(|id| *id).ok().flatten()
+    REQUEST.try_with(|facts| facts.map(|f| f.id)).ok().flatten()
+}
+
+/// The peer address of the current request, for security log lines written where the
+/// request itself is out of reach.
+pub fn current_peer() -> Option<std::net::IpAddr> {
+    REQUEST
+        .try_with(|facts| facts.and_then(|f| f.peer))
+        .ok()
+        .flatten()
+}
+
+/// A security event as a log line: target `latchkey::security`, with the request id (every
+/// line has it) and the peer address. Never give it a secret.
+#[macro_export]
+macro_rules! security_event {
+    ($level:ident, $event:literal, $($rest:tt)*) => {
+        tracing::$level!(
+            target: "latchkey::security",
+            event = $event,
+            peer = %$crate::telemetry::current_peer().map_or_else(|| "-".to_owned(), |p| p.to_string()),
+            $($rest)*
+        )
+    };
 }
 
 /// Gives every request an id and makes it the task's `current_request_id()` while the request
@@ -90,19 +121,45 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let request_id = Some(Uuid::new_v4());
+        let facts = request_id.map(|id| RequestFacts {
+            id,
+            peer: req.peer_addr().map(|addr| addr.ip()),
+        });
         let span = tracing::debug_span!(
             "request",
             method = %req.method(),
-            path = %req.path(),
+            path = %RedactedPath(req.path()),
             request_id = request_id.map(tracing::field::display),
             status = tracing::field::Empty,
         );
         // The inner services' synchronous part runs in the span and with the id too.
-        let serving =
-            span.in_scope(|| REQUEST_ID.sync_scope(request_id, || self.service.call(req)));
+        let serving = span.in_scope(|| REQUEST.sync_scope(facts, || self.service.call(req)));
         ServeRequest {
-            inner: REQUEST_ID.scope(request_id, serving).instrument(span),
+            inner: REQUEST.scope(facts, serving).instrument(span),
         }
+    }
+}
+
+/// A request path as logged: a segment shaped like a credential — an API token (`lk_…`) or a
+/// JWT (`eyJ…`) someone pasted into a URL — is written as `[redacted]`. Formatted only when
+/// the span is recorded.
+struct RedactedPath<'a>(&'a str);
+
+impl fmt::Display for RedactedPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (n, segment) in self.0.split('/').enumerate() {
+            if n > 0 {
+                f.write_str("/")?;
+            }
+            let credential_shaped = segment.starts_with(crate::tokens::format::TOKEN_PREFIX)
+                || segment.starts_with("eyJ");
+            f.write_str(if credential_shaped {
+                "[redacted]"
+            } else {
+                segment
+            })?;
+        }
+        Ok(())
     }
 }
 
@@ -111,7 +168,7 @@ pin_project_lite::pin_project! {
     /// in the span when the span is enabled.
     pub struct ServeRequest<F> {
         #[pin]
-        inner: Instrumented<TaskLocalFuture<Option<Uuid>, F>>,
+        inner: Instrumented<TaskLocalFuture<Option<RequestFacts>, F>>,
     }
 }
 
@@ -255,8 +312,8 @@ mod tests {
         let out = Captured::default();
         let _guard = tracing::subscriber::set_default(subscriber(&out, "info"));
         let id = Uuid::now_v7();
-        REQUEST_ID
-            .scope(Some(id), async {
+        REQUEST
+            .scope(Some(RequestFacts { id, peer: None }), async {
                 tracing::info!(token_id = 7, "token created");
             })
             .await;
@@ -320,6 +377,18 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn credential_shaped_path_segments_are_redacted() {
+        let logged = |path: &str| RedactedPath(path).to_string();
+        assert_eq!(
+            logged("/api/v1/tokens/lk_abcdef0123456789/regenerate"),
+            "/api/v1/tokens/[redacted]/regenerate"
+        );
+        assert_eq!(logged("/x/eyJhbGciOi.eyJzdWIi.sig"), "/x/[redacted]");
+        assert_eq!(logged("/projects/acme/settings"), "/projects/acme/settings");
+        assert_eq!(logged("/"), "/");
     }
 
     #[test]

@@ -30,9 +30,9 @@ impl Accounts {
         let client_ip = client.map(|address| address.to_string());
         // Checked before the password: while held, even the right one is refused.
         if let Err(retry_after) = self.throttles.check_sign_in(email, client) {
-            tracing::warn!(
-                target: "latchkey::security",
-                event = "sign_in_throttled",
+            crate::security_event!(
+                warn,
+                "sign_in_throttled",
                 retry_after_seconds = retry_after.as_secs(),
                 client_ip = client_ip.as_deref().unwrap_or("-"),
                 "sign-in refused: too many failed attempts"
@@ -88,9 +88,9 @@ impl Accounts {
                     Some(_) => "wrong_password",
                     None => "unknown_email",
                 };
-                tracing::info!(
-                    target: "latchkey::security",
-                    event = "sign_in_failed",
+                crate::security_event!(
+                    info,
+                    "sign_in_failed",
                     reason,
                     client_ip = client_ip.as_deref().unwrap_or("-"),
                     "sign-in failed"
@@ -179,9 +179,9 @@ impl Accounts {
         )
         .await?;
         txn.commit().await?;
-        tracing::info!(
-            target: "latchkey::security",
-            event = "credentials_revoked",
+        crate::security_event!(
+            info,
+            "credentials_revoked",
             user_id = %user_id,
             "every session and login access token of the user ended"
         );

@@ -110,9 +110,9 @@ pub async fn guarded_by_address<T>(
     let outcome = attempt.await;
     if let Err(ApiError::App(AppError::Unauthenticated(failure))) = &outcome {
         services.throttles.api_auth_failed(client);
-        tracing::info!(
-            target: "latchkey::security",
-            event = "bearer_refused",
+        crate::security_event!(
+            info,
+            "bearer_refused",
             reason = ?failure,
             client_ip = %client.map_or_else(|| "-".to_owned(), |c| c.to_string()),
             "bearer authentication failed"

@@ -244,6 +244,15 @@ impl ApiError {
             }
         };
         let mut response = json_answer(parts.status, body);
+        if let Self::App(AppError::Forbidden { required, message }) = self {
+            crate::security_event!(
+                info,
+                "authorization_denied",
+                required = %required.as_ref().map_or_else(String::new, |p| p.to_string()),
+                reason = %message,
+                "refused: the credential may not do this"
+            );
+        }
         if let Self::App(AppError::RateLimited { retry_after }) = self {
             response.headers_mut().insert(
                 header::RETRY_AFTER,

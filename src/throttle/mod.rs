@@ -166,9 +166,9 @@ fn check(limiter: &Limiter, key: &str) -> Result<(), Duration> {
 fn failed(limiter: &Limiter, key: &str, guarded: Guarded) {
     if limiter.failed(key) {
         // Keys are accounts as typed or addresses, never a secret.
-        tracing::warn!(
-            target: "latchkey::security",
-            event = "throttled",
+        crate::security_event!(
+            warn,
+            "throttled",
             guarded = ?guarded,
             key = %key,
             limit = %limiter.rule(),

@@ -45,6 +45,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             if bytes.len() > FORM_LIMIT {
                 return Err(PageError::BadRequest("the form is too large".into()));
             }
+            if !decodes_to_utf8(&bytes) {
+                return Err(PageError::BadRequest(
+                    "the form is not valid: it holds bytes that are not UTF-8 text".into(),
+                ));
+            }
             let sent: CsrfField =
                 serde_html_form::from_bytes(&bytes).map_err(|_| PageError::Csrf)?;
             if !session.csrf_matches(&sent.csrf_token) {
@@ -55,6 +60,35 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .map_err(|e| PageError::BadRequest(format!("the form is not valid: {e}")))
         })
     }
+}
+
+/// Whether every name and value of an `application/x-www-form-urlencoded` body decodes to
+/// UTF-8. The form decoder replaces invalid bytes with U+FFFD, which would store a name
+/// other than the one sent; such a form is refused instead.
+fn decodes_to_utf8(body: &[u8]) -> bool {
+    body.split(|b| *b == b'&').all(|pair| {
+        let mut decoded = Vec::with_capacity(pair.len());
+        let mut rest = pair;
+        while let Some((&byte, tail)) = rest.split_first() {
+            match byte {
+                b'%' if tail.len() >= 2 => {
+                    let hex = std::str::from_utf8(&tail[..2]).ok();
+                    match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                        Some(value) => {
+                            decoded.push(value);
+                            rest = &tail[2..];
+                            continue;
+                        }
+                        None => decoded.push(b'%'),
+                    }
+                }
+                b'+' => decoded.push(b' '),
+                other => decoded.push(other),
+            }
+            rest = tail;
+        }
+        std::str::from_utf8(&decoded).is_ok()
+    })
 }
 
 /// Whether the browser says the request comes from another site. A state-changing request
@@ -86,3 +120,19 @@ fn from_another_site(req: &HttpRequest) -> bool {
 /// A form with nothing but its CSRF token.
 #[derive(Deserialize)]
 pub struct EmptyForm {}
+
+#[cfg(test)]
+mod tests {
+    use super::decodes_to_utf8;
+
+    #[test]
+    fn forms_must_decode_to_utf8() {
+        assert!(decodes_to_utf8(b"name=caf%C3%A9&x=a+b"));
+        assert!(decodes_to_utf8(b"name=100%&x=%zz"));
+        assert!(decodes_to_utf8("name=café".as_bytes()));
+        assert!(!decodes_to_utf8(b"name=%FF"));
+        assert!(!decodes_to_utf8(b"ok=1&name=%C3"));
+        assert!(!decodes_to_utf8(b"name=\xff"));
+        assert!(!decodes_to_utf8(b"%FE=1"));
+    }
+}

@@ -227,7 +227,15 @@ impl From<AppError> for PageError {
         match error {
             AppError::NotFound => Self::NotFound,
             AppError::Unauthenticated(_) => Self::LoginRequired,
-            AppError::Forbidden { message, .. } => Self::Forbidden(message),
+            AppError::Forbidden { message, .. } => {
+                crate::security_event!(
+                    info,
+                    "authorization_denied",
+                    reason = %message,
+                    "refused: the signed-in user may not do this"
+                );
+                Self::Forbidden(message)
+            }
             AppError::PlanRequired { .. } => Self::Forbidden(
                 "API token management needs the Professional or Professional Unlimited plan."
                     .into(),

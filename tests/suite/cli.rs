@@ -331,3 +331,112 @@ async fn serve_starts_with_no_configuration_and_a_second_start_reuses_database_a
         "the second start used another database"
     );
 }
+
+/// Security events are structured log lines with the request id and the peer address, and no
+/// line holds a secret.
+#[tokio::test]
+async fn security_events_are_logged_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let password = "correct horse battery staple";
+    let admin = run_with_stdin(
+        latchkey(dir.path()).args([
+            "create-admin",
+            "--email",
+            "ada@example.com",
+            "--name",
+            "Ada",
+        ]),
+        &format!("{password}\n"),
+    );
+    assert!(admin.status.success(), "{}", text(&admin.stderr));
+    let project = latchkey(dir.path())
+        .args([
+            "create-project",
+            "--name",
+            "Acme",
+            "--slug",
+            "acme",
+            "--plan",
+            "professional",
+            "--owner",
+            "ada@example.com",
+        ])
+        .output()
+        .unwrap();
+    assert!(project.status.success(), "{}", text(&project.stderr));
+    let port = free_port();
+    let log = dir.path().join("server.log");
+    let child = latchkey(dir.path())
+        .arg("serve")
+        .env("LATCHKEY_BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let login = |password: &str| {
+        client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&serde_json::json!({ "email": "ada@example.com", "password": password, "project": "acme" }))
+            .send()
+    };
+    assert_eq!(login("not the password").await.unwrap().status(), 401);
+    let jwt: serde_json::Value = login(password).await.unwrap().json().await.unwrap();
+    let jwt = jwt["token"].as_str().unwrap().to_owned();
+    let created: serde_json::Value = client
+        .post(format!("{base}/api/v1/tokens"))
+        .bearer_auth(&jwt)
+        .json(&serde_json::json!({ "name": "Reader", "type": "read-only" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = created["token"].as_str().unwrap().to_owned();
+    let refused = client
+        .post(format!("{base}/api/v1/tokens"))
+        .bearer_auth(&secret)
+        .json(&serde_json::json!({ "name": "More" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let guessed = client
+        .get(format!("{base}/api/v1/tokens/{secret}x"))
+        .bearer_auth("lk_not_a_real_token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(guessed.status(), 401);
+    drop(server);
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    for event in [
+        "sign_in_failed",
+        "authorization_denied",
+        "bearer_refused",
+        "audited",
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!("event=\"{event}\"")))
+            .unwrap_or_else(|| panic!("no {event} line in:\n{text}"));
+        assert!(line.contains("request_id="), "{line}");
+        assert!(line.contains("peer=127.0.0.1"), "{line}");
+    }
+    assert!(text.contains("action=\"token.create\""), "{text}");
+    for secret_text in [password, secret.as_str(), jwt.as_str()] {
+        assert!(
+            !text.contains(secret_text),
+            "a secret reached the log:\n{text}"
+        );
+    }
+}

@@ -134,6 +134,15 @@ impl Browser {
         page(request.body(body).send().await.unwrap()).await
     }
 
+    /// Posts `body` as it is, already form-encoded (to send bytes a browser would not).
+    pub async fn post_encoded(&self, path: &str, body: String) -> Page {
+        let request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", "application/x-www-form-urlencoded");
+        page(request.body(body).send().await.unwrap()).await
+    }
+
     /// Opens `form_page`, takes its CSRF token and posts `fields` to `action`, as a person
     /// filling in that form would.
     pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {

@@ -155,3 +155,19 @@ backend_tests! {
         assert_eq!(browser.get("/no/such/page").await.status, 404);
     }
 }
+
+backend_tests! {
+    async fn a_form_whose_bytes_are_not_utf8_is_refused_not_mangled(app) {
+        let dashboard = Dashboard::start(app).await;
+        let project = dashboard.project("acme", Plan::Professional).await;
+        let browser = dashboard.member(&project, "ada@example.com", Role::Admin).await;
+        let csrf = browser.get(&format!("{}/new", tokens_path("acme"))).await.csrf();
+
+        let refused = browser.post_encoded(&tokens_path("acme"), format!("csrf_token={csrf}&name=Deploy%FF&type=read-only&duration=30")).await;
+
+        assert_eq!(refused.status, 400);
+        refused.assert_contains("not UTF-8");
+        let listed = dashboard.app.services.tokens.list(&latchkey::domain::Actor::system(), project.id, &Default::default()).await.unwrap();
+        assert_eq!(listed.total, 0, "nothing was created under a mangled name");
+    }
+}
