@@ -17,6 +17,7 @@ mod dashboard;
 mod escalation;
 mod health;
 mod listing;
+mod matrix;
 mod migrations;
 mod permissions;
 mod personal_tokens;
