@@ -76,18 +76,22 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
         let json = web::Json::<serde_json::Value>::from_request(req, payload);
         Box::pin(async move {
             let value = json.await?.into_inner();
-            if !value.is_object() {
-                return Err(ApiError::InvalidBody {
-                    field: "body".into(),
-                    message: "The body must be a JSON object.".into(),
-                }
-                .into());
-            }
-            serde_json::from_value(value)
-                .map(JsonObject)
-                .map_err(|e| json_body_error(e).into())
+            object_from_value(value).map(JsonObject).map_err(Into::into)
         })
     }
+}
+
+/// Reads `T` from a JSON value that must be an object (see `JsonObject`).
+pub(crate) fn object_from_value<T: DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, ApiError> {
+    if !value.is_object() {
+        return Err(ApiError::InvalidBody {
+            field: "body".into(),
+            message: "The body must be a JSON object.".into(),
+        });
+    }
+    serde_json::from_value(value).map_err(json_body_error)
 }
 
 /// Tells apart JSON that does not parse (400) from JSON of the wrong shape (422), and

@@ -5,6 +5,8 @@ mod body;
 mod caller;
 mod dto;
 mod error;
+#[cfg(fuzzing)]
+pub mod fuzzing;
 pub mod jwt;
 mod login;
 mod openapi;

@@ -151,26 +151,7 @@ pub async fn create_token(
     caller: Caller,
     JsonObject(body): JsonObject<CreateTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let duration = match (body.expires_at, body.duration_days) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::invalid(
-                "expires_at",
-                "Give expires_at or duration_days, not both.",
-            ));
-        }
-        (Some(at), None) => DurationInput::Until(at),
-        (None, Some(days)) => DurationInput::Days(days),
-        (None, None) => DurationInput::Unlimited,
-    };
-    let input = NewTokenInput {
-        name: body.name,
-        description: body.description.unwrap_or_default(),
-        kind: body.kind.unwrap_or_else(|| "service".into()),
-        token_type: body.token_type.unwrap_or_else(|| "read-only".into()),
-        permissions: body.permissions.unwrap_or_default(),
-        duration,
-    };
-    let new = NewToken::parse(input, Utc::now()).map_err(AppError::Validation)?;
+    let new = new_token_from(body)?;
     let created = services
         .tokens
         .create(&caller.actor, caller.project_id, new)
@@ -235,6 +216,31 @@ pub async fn update_token(
     let mut response = HttpResponse::Ok();
     caller.succeeded(&services, &mut response);
     Ok(private_json(response, TokenBody::from(&token)))
+}
+
+/// A create request as the service takes it: one expiry at most, the API's defaults, then
+/// the domain's validation.
+pub(crate) fn new_token_from(body: CreateTokenRequest) -> Result<NewToken, ApiError> {
+    let duration = match (body.expires_at, body.duration_days) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "expires_at",
+                "Give expires_at or duration_days, not both.",
+            ));
+        }
+        (Some(at), None) => DurationInput::Until(at),
+        (None, Some(days)) => DurationInput::Days(days),
+        (None, None) => DurationInput::Unlimited,
+    };
+    let input = NewTokenInput {
+        name: body.name,
+        description: body.description.unwrap_or_default(),
+        kind: body.kind.unwrap_or_else(|| "service".into()),
+        token_type: body.token_type.unwrap_or_else(|| "read-only".into()),
+        permissions: body.permissions.unwrap_or_default(),
+        duration,
+    };
+    Ok(NewToken::parse(input, Utc::now()).map_err(AppError::Validation)?)
 }
 
 /// Revoke at once. Cannot be undone.

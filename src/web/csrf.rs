@@ -65,7 +65,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
 /// Whether every name and value of an `application/x-www-form-urlencoded` body decodes to
 /// UTF-8. The form decoder replaces invalid bytes with U+FFFD, which would store a name
 /// other than the one sent; such a form is refused instead.
-fn decodes_to_utf8(body: &[u8]) -> bool {
+pub(super) fn decodes_to_utf8(body: &[u8]) -> bool {
     body.split(|b| *b == b'&').all(|pair| {
         let mut decoded = Vec::with_capacity(pair.len());
         let mut rest = pair;

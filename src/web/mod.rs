@@ -13,6 +13,8 @@ mod csrf;
 mod dates;
 mod flash;
 mod forms;
+#[cfg(fuzzing)]
+pub mod fuzzing;
 mod home;
 mod members;
 mod page;

@@ -11,6 +11,8 @@ mod list;
 pub use confirm::{confirm_delete, confirm_regenerate, delete_token, regenerate_token};
 pub use create::{create_token, new_token_form};
 pub use edit::{edit_token_form, update_token};
+#[cfg(fuzzing)]
+pub(crate) use form::TokenForm;
 pub use list::tokens_page;
 
 use super::dates::{date, date_time};

@@ -171,3 +171,68 @@ backend_tests! {
         assert_eq!(listed.total, 0, "nothing was created under a mangled name");
     }
 }
+
+backend_tests! {
+    /// Every dashboard page that reads, and every kind of error page, carries the full header
+    /// set (the route inventory of `web::routes`).
+    async fn every_dashboard_page_and_error_page_carries_the_security_headers(app) {
+        let dashboard = Dashboard::start(app).await;
+        let project = dashboard.project("acme", Plan::Professional).await;
+        dashboard.app.content_type(&project, "article").await;
+        let root = dashboard.super_admin("root@example.com").await;
+        let viewer = dashboard.member(&project, "vic@example.com", Role::Viewer).await;
+        let token = dashboard.app.issue(&latchkey::domain::Actor::system(), &project, crate::helpers::token("Inventory")).await.token.id;
+        let tokens = tokens_path("acme");
+        let check = |page: &Page, what: &str| {
+            assert_eq!(page.headers["cache-control"], "no-store", "{what}");
+            assert_eq!(page.headers["x-content-type-options"], "nosniff", "{what}");
+            assert_eq!(page.headers["x-frame-options"], "DENY", "{what}");
+            assert_eq!(page.headers["referrer-policy"], "same-origin", "{what}");
+            assert_eq!(page.headers["content-type"], "text/html; charset=utf-8", "{what}");
+            let csp = page.headers["content-security-policy"].to_str().unwrap();
+            for directive in ["default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'"] {
+                assert!(csp.contains(directive), "{what}: {csp}");
+            }
+        };
+        for path in [
+            "/".to_owned(), "/account".into(), "/admin".into(), "/projects/acme".into(),
+            tokens.clone(), format!("{tokens}/new"), format!("{tokens}/{token}"),
+            format!("{tokens}/{token}/regenerate"), format!("{tokens}/{token}/delete"),
+            "/projects/acme/settings/content-types".into(), "/projects/acme/settings/members".into(),
+            "/projects/acme/settings/audit-log".into(),
+        ] {
+            let page = root.get(&path).await;
+            assert_eq!(page.status, 200, "{path}");
+            check(&page, &path);
+        }
+        let anonymous = dashboard.browser();
+        let login = anonymous.get("/login").await;
+        assert_eq!(login.status, 200);
+        check(&login, "/login");
+
+        check(&root.get("/no/such/page").await, "404");
+        let csrf = viewer.get(&tokens).await.csrf();
+        let forbidden = viewer.post(&format!("{tokens}/{token}/delete"), &[("csrf_token", &csrf)]).await;
+        assert_eq!(forbidden.status, 403);
+        check(&forbidden, "403");
+        let wrong_method = root.client.put(format!("{}/account", dashboard.base)).send().await.unwrap();
+        assert_eq!(wrong_method.status(), 405);
+        assert_eq!(wrong_method.headers()["x-frame-options"], "DENY", "405");
+        assert!(wrong_method.headers()["content-security-policy"].to_str().unwrap().contains("object-src 'none'"), "405");
+        let csrf_refused = root.post(&tokens, &[("name", "No token")]).await;
+        assert_eq!(csrf_refused.status, 403);
+        check(&csrf_refused, "CSRF refused");
+        let not_utf8 = root.post_encoded(&tokens, format!("csrf_token={}&name=%FF", root.get(&tokens).await.csrf())).await;
+        assert_eq!(not_utf8.status, 400);
+        check(&not_utf8, "400");
+        let held = {
+            let mut last = None;
+            for _ in 0..6 {
+                last = Some(anonymous.submit("/login", "/login", &[("email", "root@example.com"), ("password", "not the password")]).await);
+            }
+            last.unwrap()
+        };
+        assert_eq!(held.status, 429);
+        check(&held, "429");
+    }
+}
