@@ -74,8 +74,12 @@ notes=""
 bench_backend() {
   local backend="$1" database_url="$2"
   local dir="$work/$backend"; mkdir -p "$dir"
+  # The unknown-token scenarios send far more refused tokens from one source than any real
+  # service would: the per-source limit is raised so that they are counted (the throttle's
+  # cost is in the figures) but never held.
   local env=(env -u LATCHKEY_CONFIG LATCHKEY_DATA_DIR="$dir/data" LATCHKEY_LOG="warn,latchkey=info"
-             LATCHKEY_LAST_USED_FLUSH_SECONDS="$FLUSH_SECONDS")
+             LATCHKEY_LAST_USED_FLUSH_SECONDS="$FLUSH_SECONDS"
+             LATCHKEY_THROTTLE_VERIFY_PER_SOURCE="1000000000/1s")
   [ -n "$database_url" ] && env+=(LATCHKEY_DATABASE_URL="$database_url")
   echo "$PASSWORD" | "${env[@]}" "$binary" create-admin --email "$EMAIL" --name Bench >/dev/null
   "${env[@]}" "$binary" create-project --name Bench --slug bench --plan professional_unlimited --owner "$EMAIL" >/dev/null

@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a request waits for a pooled connection before answering 503: with the database
+/// gone, every pooled connection is soon stuck or dropped, and a client is better told at once.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(500);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -33,7 +36,7 @@ pub async fn connect(
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5));
+        .acquire_timeout(ACQUIRE_TIMEOUT);
 
     if url.starts_with("sqlite:") {
         if let Some(folder) = sqlite_folder(url) {

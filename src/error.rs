@@ -67,6 +67,10 @@ pub enum AuthFailure {
     BadCredentials,
 }
 
+/// What a 503 asks a client to wait before trying again: a database outage is either over in
+/// moments (a failover, a restart) or not soon, and a second is cheap to wait.
+pub const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 1;
+
 /// Whole seconds to wait for a `RateLimited` refusal, rounded up and at least one.
 pub fn retry_after_seconds(wait: std::time::Duration) -> u64 {
     (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)

@@ -154,6 +154,9 @@ fn run(
             .service(
                 web::scope("")
                     .wrap(sessions)
+                    .wrap(actix_web::middleware::from_fn(
+                        crate::web::session_failures_as_unavailable,
+                    ))
                     .configure(crate::web::routes)
                     .default_service(web::to(crate::web::page_not_found)),
             )
@@ -196,9 +199,14 @@ async fn readyz(services: web::Data<Services>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
         Err(error) => {
             tracing::warn!(error = %error, "readiness check failed");
-            HttpResponse::ServiceUnavailable().json(
-                serde_json::json!({ "status": "unavailable", "reason": "database unreachable" }),
-            )
+            HttpResponse::ServiceUnavailable()
+                .insert_header((
+                    actix_web::http::header::RETRY_AFTER,
+                    crate::error::UNAVAILABLE_RETRY_AFTER_SECONDS,
+                ))
+                .json(
+                    serde_json::json!({ "status": "unavailable", "reason": "database unreachable" }),
+                )
         }
     }
 }

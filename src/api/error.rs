@@ -259,6 +259,12 @@ impl ApiError {
                 HeaderValue::from(crate::error::retry_after_seconds(*retry_after)),
             );
         }
+        if let Self::App(AppError::Unavailable(_)) = self {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::error::UNAVAILABLE_RETRY_AFTER_SECONDS),
+            );
+        }
         if parts.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

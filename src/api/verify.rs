@@ -63,7 +63,7 @@ pub async fn verify(
     {
         Ok(verified) => verified,
         Err(error) => {
-            if error.refused_the_token() {
+            if error.refused_a_well_formed_token() {
                 services.throttles.verify_failed(client, source());
             }
             return Err(AppError::from(error).into());

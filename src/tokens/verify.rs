@@ -72,16 +72,14 @@ pub enum VerifyError {
 }
 
 impl VerifyError {
-    /// The token itself was refused (what a guess gets), as opposed to a valid token lacking
-    /// a permission or a check that could not be made.
-    pub fn refused_the_token(&self) -> bool {
+    /// A well-formed token was refused: what a guess gets, and what the throttle counts. A
+    /// malformed token (wrong shape or checksum) cannot be a right guess, so it is refused
+    /// from memory without being counted; a valid token lacking a permission, or a check that
+    /// could not be made, is no failure of the caller's.
+    pub fn refused_a_well_formed_token(&self) -> bool {
         matches!(
             self,
-            Self::Malformed(_)
-                | Self::Unknown
-                | Self::Expired
-                | Self::Revoked
-                | Self::OwnerInactive
+            Self::Unknown | Self::Expired | Self::Revoked | Self::OwnerInactive
         )
     }
 }

@@ -26,12 +26,14 @@ mod session;
 mod setup;
 mod sign_in;
 mod tokens;
+mod unavailable;
 
 pub use reveal::RevealCipher;
 pub use setup::SetupCode;
 
 use actix_web::{HttpResponse, guard, web};
 use page::PageError;
+pub use unavailable::session_failures_as_unavailable;
 
 pub fn not_found() -> PageError {
     PageError::NotFound

@@ -313,9 +313,16 @@ impl ResponseError for PageError {
             heading,
             message,
         };
-        match page.render() {
+        let mut response = match page.render() {
             Ok(body) => html_response(status, body),
             Err(_) => HttpResponse::build(status).body(heading),
+        };
+        if matches!(self, Self::Unavailable) {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(crate::error::UNAVAILABLE_RETRY_AFTER_SECONDS),
+            );
         }
+        response
     }
 }

@@ -29,6 +29,7 @@ backend_tests! {
         let ready = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await.unwrap();
 
         assert_eq!(ready.status(), 503);
+        assert_eq!(ready.headers()["retry-after"], "1");
         let health = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await.unwrap();
         assert_eq!(health.status(), 200);
     }

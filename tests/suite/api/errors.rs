@@ -62,3 +62,21 @@ backend_tests! {
         malformed.assert_error(401, "authentication_error");
     }
 }
+
+backend_tests! {
+    async fn an_outage_is_a_503_with_retry_after(app) {
+        let api = ApiServer::start(app).await;
+        let project = api.project("acme", Plan::Professional).await;
+        let caller = api.issue(&project, token("Caller")).await;
+        api.services.close().await.unwrap();
+
+        let unknown = api.post("/verify", None, json!({ "token": latchkey::tokens::TokenSecret::generate().unwrap().expose_secret() })).await;
+        let read = api.get(&format!("/tokens/{}", caller.token.id), caller.secret.expose_secret()).await;
+
+        read.assert_error(503, "unavailable");
+        assert_eq!(read.headers["retry-after"], "1");
+        assert_eq!(read.headers["cache-control"], "no-store");
+        // An unknown digest is refused without the database (the known-digest set is in memory).
+        assert_eq!(unknown.status, 401);
+    }
+}

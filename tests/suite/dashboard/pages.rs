@@ -236,3 +236,27 @@ backend_tests! {
         check(&held, "429");
     }
 }
+
+backend_tests! {
+    /// With the database gone, a request carrying a session cookie gets the dashboard's 503
+    /// page (layout, headers, request id, Retry-After), not the session layer's bare 500.
+    async fn a_signed_in_browser_gets_the_unavailable_page_during_an_outage(app) {
+        let dashboard = Dashboard::start(app).await;
+        let project = dashboard.project("acme", Plan::Professional).await;
+        let browser = dashboard.member(&project, "ada@example.com", Role::Admin).await;
+        assert_eq!(browser.get("/account").await.status, 200);
+
+        dashboard.app.services.close().await.unwrap();
+
+        for path in ["/account", "/login", "/no/such/page", &tokens_path("acme")] {
+            let page = browser.get(path).await;
+            assert_eq!(page.status, 503, "{path}");
+            page.assert_contains("Temporarily unavailable").assert_contains("Request id: <code>");
+            assert_eq!(page.headers["retry-after"], "1", "{path}");
+            assert_eq!(page.headers["x-frame-options"], "DENY", "{path}");
+            assert!(page.headers["content-security-policy"].to_str().unwrap().contains("object-src 'none'"), "{path}");
+        }
+        let anonymous = dashboard.browser().get("/login").await;
+        assert_eq!(anonymous.status, 503, "the sign-in page needs the session store too");
+    }
+}
