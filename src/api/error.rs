@@ -73,6 +73,11 @@ pub enum ApiError {
     RouteNotFound,
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A verification's "valid, but not allowed": the same answer as any missing permission,
+    /// but an answer to a service's question, not a denial of the caller's own request, so it
+    /// is not logged as a security event (a service may ask it thousands of times a second).
+    #[error("the token lacks the permission {0}")]
+    VerifyNotAllowed(crate::domain::Permission),
     /// A query parameter or a path segment that does not parse.
     #[error("invalid parameter: {0}")]
     InvalidParameter(String),
@@ -213,6 +218,9 @@ impl ApiError {
                 data: Some(json!({ "limit": limit })),
             },
             Self::RouteNotFound => part(StatusCode::NOT_FOUND, "not_found", "No such endpoint."),
+            Self::VerifyNotAllowed(required) => {
+                Self::App(AppError::missing_permission(required.clone())).parts()
+            }
             Self::MethodNotAllowed => part(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",

@@ -6,7 +6,7 @@ use super::error::{ApiError, json_answer};
 use crate::domain::Permission;
 use crate::error::AppError;
 use crate::services::Services;
-use crate::tokens::VerifiedToken;
+use crate::tokens::{VerifiedToken, VerifyError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
@@ -66,7 +66,10 @@ pub async fn verify(
             if error.refused_a_well_formed_token() {
                 services.throttles.verify_failed(client, source());
             }
-            return Err(AppError::from(error).into());
+            return Err(match error {
+                VerifyError::Forbidden { required } => ApiError::VerifyNotAllowed(required),
+                other => AppError::from(other).into(),
+            });
         }
     };
     services.last_used.record(verified.id, Utc::now());
