@@ -54,13 +54,15 @@ pub async fn connect(
             })?;
         }
         // WAL lets readers run beside the one writer; the busy timeout makes a second writer
-        // wait its turn instead of failing at once.
+        // wait its turn instead of failing at once. FULL syncs the WAL at every commit, so an
+        // acknowledged revocation survives a power loss, not only a crash (about 0.3 ms per
+        // commit here: docs/performance.md).
         options
             .max_connections(max_connections.unwrap_or(8))
             .map_sqlx_sqlite_opts(|opts: SqliteConnectOptions| {
                 opts.create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
+                    .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     .foreign_keys(true)
             });

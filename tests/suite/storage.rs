@@ -113,3 +113,30 @@ async fn the_data_folder_and_its_files_are_private_to_the_server_user() {
         assert_eq!(mode(file), 0o600, "{}", file.display());
     }
 }
+
+/// An acknowledged change (a revocation above all) survives a power loss: SQLite syncs the
+/// WAL at every commit.
+#[tokio::test]
+async fn sqlite_syncs_every_commit_in_wal_mode() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = crate::helpers::TestApp::spawn(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    let pragma = |name: &'static str| {
+        let db = app.db.clone();
+        async move {
+            let row = db
+                .query_one_raw(Statement::from_string(
+                    DbBackend::Sqlite,
+                    format!("PRAGMA {name}"),
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<String>(0)
+                .unwrap_or_else(|_| row.try_get_by_index::<i64>(0).unwrap().to_string())
+        }
+    };
+    assert_eq!(pragma("journal_mode").await, "wal");
+    assert_eq!(pragma("synchronous").await, "2", "2 is FULL");
+}
