@@ -53,7 +53,7 @@ pub async fn verify(
     // Held, a client is refused before its token is looked at, or the answer would still
     // tell its guesses apart. While nobody is held this costs one atomic read.
     let source = || crate::client_address::client_addr(&req);
-    if let Err(retry_after) = services.throttles.check_verify(client, source()) {
+    if let Err(retry_after) = services.throttles.check_verify(client, source) {
         return Err(AppError::RateLimited { retry_after }.into());
     }
     let verified = match services

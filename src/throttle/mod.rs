@@ -85,8 +85,8 @@ impl Throttles {
 
     /// `Err(wait)` while the account or the address is held.
     pub fn check_sign_in(&self, account: &str, address: Option<IpAddr>) -> Result<(), Duration> {
-        let account = check(&self.sign_in_account, &account_key(account));
-        let address = address.map_or(Ok(()), |a| check(&self.sign_in_address, &address_key(a)));
+        let account = self.sign_in_account.check(|| Some(account_key(account)));
+        let address = self.sign_in_address.check(|| address.map(address_key));
         longest(account, address)
     }
 
@@ -111,7 +111,7 @@ impl Throttles {
     }
 
     pub fn check_api_auth(&self, address: Option<IpAddr>) -> Result<(), Duration> {
-        address.map_or(Ok(()), |a| check(&self.api_auth, &address_key(a)))
+        self.api_auth.check(|| address.map(address_key))
     }
 
     pub fn api_auth_failed(&self, address: Option<IpAddr>) {
@@ -120,14 +120,15 @@ impl Throttles {
         }
     }
 
-    /// `client` is the end client a verifying service names; `source` is that service.
+    /// `client` is the end client a verifying service names; `source` finds that service's
+    /// address, asked for only while some service may be held (the hot path skips it).
     pub fn check_verify(
         &self,
         client: Option<IpAddr>,
-        source: Option<IpAddr>,
+        source: impl FnOnce() -> Option<IpAddr>,
     ) -> Result<(), Duration> {
-        let client = client.map_or(Ok(()), |c| check(&self.verify_client, &address_key(c)));
-        let source = source.map_or(Ok(()), |s| check(&self.verify_source, &address_key(s)));
+        let client = self.verify_client.check(|| client.map(address_key));
+        let source = self.verify_source.check(|| source().map(address_key));
         longest(client, source)
     }
 
@@ -149,7 +150,7 @@ impl Throttles {
     }
 
     pub fn check_setup(&self, address: Option<IpAddr>) -> Result<(), Duration> {
-        address.map_or(Ok(()), |a| check(&self.setup, &address_key(a)))
+        self.setup.check(|| address.map(address_key))
     }
 
     pub fn setup_failed(&self, address: Option<IpAddr>) {
@@ -157,10 +158,6 @@ impl Throttles {
             failed(&self.setup, &address_key(address), Guarded::Setup);
         }
     }
-}
-
-fn check(limiter: &Limiter, key: &str) -> Result<(), Duration> {
-    limiter.check(key)
 }
 
 fn failed(limiter: &Limiter, key: &str, guarded: Guarded) {
@@ -282,9 +279,17 @@ mod tests {
         for _ in 0..3 {
             throttles.verify_failed(ip("203.0.113.7"), service);
         }
-        assert!(throttles.check_verify(ip("203.0.113.7"), service).is_err());
-        assert!(throttles.check_verify(ip("203.0.113.8"), service).is_ok());
-        assert!(throttles.check_verify(None, service).is_ok());
+        assert!(
+            throttles
+                .check_verify(ip("203.0.113.7"), || service)
+                .is_err()
+        );
+        assert!(
+            throttles
+                .check_verify(ip("203.0.113.8"), || service)
+                .is_ok()
+        );
+        assert!(throttles.check_verify(None, || service).is_ok());
     }
 
     #[test]
@@ -294,8 +299,12 @@ mod tests {
         for n in 0..5 {
             throttles.verify_failed(ip(&format!("203.0.113.{n}")), service);
         }
-        assert!(throttles.check_verify(ip("198.51.100.1"), service).is_err());
-        assert!(throttles.check_verify(None, ip("10.1.0.2")).is_ok());
+        assert!(
+            throttles
+                .check_verify(ip("198.51.100.1"), || service)
+                .is_err()
+        );
+        assert!(throttles.check_verify(None, || ip("10.1.0.2")).is_ok());
     }
 
     #[test]

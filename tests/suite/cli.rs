@@ -257,12 +257,17 @@ fn free_port() -> u16 {
 }
 
 async fn serve_until_healthy(dir: &Path) -> Server {
+    serve_logging_until_healthy(dir, Stdio::null()).await.0
+}
+
+/// `latchkey serve` in `dir` with its log to `log`, once healthy; and its base URL.
+async fn serve_logging_until_healthy(dir: &Path, log: impl Into<Stdio>) -> (Server, String) {
     let port = free_port();
     let child = latchkey(dir)
         .arg("serve")
         .env("LATCHKEY_BIND", format!("127.0.0.1:{port}"))
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     let server = Server(child);
@@ -271,7 +276,7 @@ async fn serve_until_healthy(dir: &Path) -> Server {
         if let Ok(response) = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await
             && response.status() == 200
         {
-            return server;
+            return (server, format!("http://127.0.0.1:{port}"));
         }
         assert!(
             Instant::now() < deadline,
@@ -364,23 +369,10 @@ async fn security_events_are_logged_without_secrets() {
         .output()
         .unwrap();
     assert!(project.status.success(), "{}", text(&project.stderr));
-    let port = free_port();
     let log = dir.path().join("server.log");
-    let child = latchkey(dir.path())
-        .arg("serve")
-        .env("LATCHKEY_BIND", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let base = format!("http://127.0.0.1:{port}");
+    let (server, base) =
+        serve_logging_until_healthy(dir.path(), std::fs::File::create(&log).unwrap()).await;
     let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     let login = |password: &str| {
         client
             .post(format!("{base}/api/v1/auth/login"))
