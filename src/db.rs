@@ -9,6 +9,11 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a request waits for a pooled connection before answering 503: with the database
 /// gone, every pooled connection is soon stuck or dropped, and a client is better told at once.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(500);
+/// How long the server may work on one statement. A request gives up on its statements at
+/// its deadline (`crate::deadline`), but the server does not know that: this stops the work
+/// (and frees its locks) that nobody waits for any more. Far above any statement Latchkey
+/// issues, migrations included.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -71,11 +76,35 @@ pub async fn connect(
         .any(|scheme| url.starts_with(scheme))
     {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
-        options.max_connections(max_connections.unwrap_or(cores * 4 + 2));
+        options
+            .max_connections(max_connections.unwrap_or(cores * 4 + 2))
+            .statement_timeout(STATEMENT_TIMEOUT)
+            .map_sqlx_mysql_pool_opts(|pool| pool.after_connect(limit_mysql_statement_time));
     } else {
         return Err(ConnectError::UnsupportedScheme);
     }
     Ok(Database::connect(options).await?)
+}
+
+/// `STATEMENT_TIMEOUT` in each server's words (a test holds them equal).
+const MARIADB_STATEMENT_LIMIT: &str = "SET SESSION max_statement_time = 5";
+const MYSQL_STATEMENT_LIMIT: &str = "SET SESSION max_execution_time = 5000";
+
+/// MariaDB and MySQL name their statement timeout differently (seconds and milliseconds);
+/// each connection sets whichever its server has.
+fn limit_mysql_statement_time<'c>(
+    connection: &'c mut sea_orm::sqlx::MySqlConnection,
+    _: sea_orm::sqlx::pool::PoolConnectionMetadata,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<(), sea_orm::sqlx::Error>> + Send + 'c>,
+> {
+    use sea_orm::sqlx::Executor;
+    Box::pin(async move {
+        if connection.execute(MARIADB_STATEMENT_LIMIT).await.is_err() {
+            connection.execute(MYSQL_STATEMENT_LIMIT).await?;
+        }
+        Ok(())
+    })
 }
 
 /// The file of a file-backed SQLite database, if the URL names one.
@@ -113,6 +142,13 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mysql_statement_limits_say_the_statement_timeout() {
+        let seconds = STATEMENT_TIMEOUT.as_secs();
+        assert!(MARIADB_STATEMENT_LIMIT.ends_with(&format!("= {seconds}")));
+        assert!(MYSQL_STATEMENT_LIMIT.ends_with(&format!("= {}", seconds * 1000)));
+    }
 
     #[test]
     fn sqlite_folder_is_found_for_relative_and_absolute_paths() {

@@ -3,7 +3,9 @@
 
 use crate::api::jwt::AccessTokenKeys;
 use crate::config::Settings;
+use crate::deadline::{RequestDeadline, within_deadline};
 use crate::services::Services;
+use crate::shutdown::{self, Draining};
 use crate::web::{RevealCipher, SetupCode};
 use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
@@ -17,6 +19,8 @@ pub struct Application {
     server: Server,
     services: Services,
     setup_code: Option<String>,
+    draining: Draining,
+    drain_period: std::time::Duration,
 }
 
 impl Application {
@@ -43,11 +47,13 @@ impl Application {
         };
         let stored = services.start_background_tasks(&settings).await?;
         tracing::info!(stored, "token digests loaded");
+        let draining = Draining::default();
         let server = run(
             listener,
             services.clone(),
             &settings,
             SetupCode::new(setup_code.clone()),
+            draining.clone(),
         )?;
         tracing::info!(address = %settings.bind, port, "Latchkey is listening");
         Ok(Self {
@@ -55,6 +61,8 @@ impl Application {
             server,
             services,
             setup_code,
+            draining,
+            drain_period: settings.lifecycle.shutdown_drain,
         })
     }
 
@@ -76,10 +84,10 @@ impl Application {
         self.setup_code.as_deref()
     }
 
-    /// Serves until SIGINT/SIGTERM, finishes in-flight requests, then writes the pending
-    /// "last used" times.
+    /// Serves until SIGTERM/SIGINT, drains (`crate::shutdown`), finishes in-flight requests,
+    /// then writes the pending "last used" times.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let result = self.server.await;
+        let result = serve_then_drain(self.server, &self.draining, self.drain_period).await;
         match self.services.last_used.flush().await {
             Ok(written) => tracing::info!(written, "last-used times flushed at shutdown"),
             Err(error) => {
@@ -96,11 +104,39 @@ impl Application {
     }
 }
 
+/// Serves until a signal (or a stop through the handle), then drains and stops gracefully.
+async fn serve_then_drain(
+    server: Server,
+    draining: &Draining,
+    drain_period: std::time::Duration,
+) -> std::io::Result<()> {
+    let handle = server.handle();
+    let mut server = std::pin::pin!(server);
+    let signal = tokio::select! {
+        stopped = &mut server => return stopped,
+        signal = shutdown::signal() => signal,
+    };
+    draining.begin();
+    tracing::info!(
+        signal,
+        drain_seconds = drain_period.as_secs_f64(),
+        "draining: /readyz answers 503, requests are still served"
+    );
+    tokio::select! {
+        stopped = &mut server => return stopped,
+        () = shutdown::drain(drain_period) => {}
+    }
+    tracing::info!("drain over: no longer accepting connections; finishing requests in flight");
+    let (stopped, ()) = tokio::join!(server, handle.stop(true));
+    stopped
+}
+
 fn run(
     listener: TcpListener,
     services: Services,
     settings: &Settings,
     setup_code: SetupCode,
+    draining: Draining,
 ) -> std::io::Result<Server> {
     let session_store = services.sessions.store();
     let services = web::Data::new(services);
@@ -117,6 +153,7 @@ fn run(
         Key::from(&bytes)
     };
     let trusted_proxies = settings.trusted_proxies.clone();
+    let deadline = RequestDeadline(settings.lifecycle.request_deadline);
     let cookie_secure = settings.cookie_secure;
     let idle = actix_web::cookie::time::Duration::seconds(
         services.sessions.lifetimes().idle.num_seconds(),
@@ -135,12 +172,15 @@ fn run(
             )
             .build();
         App::new()
+            .wrap(shutdown::CloseWhileDraining(draining.clone()))
             .wrap(crate::telemetry::RequestContext)
             .app_data(services.clone())
             .app_data(setup_code.clone())
             .app_data(reveal.clone())
             .app_data(access_keys.clone())
             .app_data(trusted_proxies.clone())
+            .app_data(deadline)
+            .app_data(draining.clone())
             .app_data(
                 web::PathConfig::default().error_handler(|_, _| crate::web::not_found().into()),
             )
@@ -157,11 +197,17 @@ fn run(
                     .wrap(actix_web::middleware::from_fn(
                         crate::web::session_failures_as_unavailable,
                     ))
+                    .wrap(actix_web::middleware::from_fn(
+                        within_deadline::<crate::web::PageError>,
+                    ))
                     .configure(crate::web::routes)
                     .default_service(web::to(crate::web::page_not_found)),
             )
     })
     .listen(listener)?
+    // Signals are handled by `serve_then_drain`, which drains before it stops.
+    .disable_signals()
+    .shutdown_timeout(shutdown::IN_FLIGHT_GRACE_SECONDS)
     .run();
     Ok(server)
 }
@@ -193,20 +239,32 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
 }
 
-/// The database answers.
-async fn readyz(services: web::Data<Services>) -> HttpResponse {
-    match services.ready().await {
+/// The database answers, and the instance is not draining.
+async fn readyz(request: actix_web::HttpRequest, services: web::Data<Services>) -> HttpResponse {
+    if request
+        .app_data::<Draining>()
+        .is_some_and(Draining::is_draining)
+    {
+        return not_ready("draining: the instance is shutting down");
+    }
+    let deadline = request
+        .app_data::<RequestDeadline>()
+        .copied()
+        .unwrap_or_default();
+    match deadline.bound(services.ready()).await {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
         Err(error) => {
             tracing::warn!(error = %error, "readiness check failed");
-            HttpResponse::ServiceUnavailable()
-                .insert_header((
-                    actix_web::http::header::RETRY_AFTER,
-                    crate::error::UNAVAILABLE_RETRY_AFTER_SECONDS,
-                ))
-                .json(
-                    serde_json::json!({ "status": "unavailable", "reason": "database unreachable" }),
-                )
+            not_ready("database unreachable")
         }
     }
+}
+
+fn not_ready(reason: &str) -> HttpResponse {
+    HttpResponse::ServiceUnavailable()
+        .insert_header((
+            actix_web::http::header::RETRY_AFTER,
+            crate::error::UNAVAILABLE_RETRY_AFTER_SECONDS,
+        ))
+        .json(serde_json::json!({ "status": "unavailable", "reason": reason }))
 }

@@ -89,6 +89,9 @@ fn scope() -> actix_web::Scope<
     >,
 > {
     web::scope("/api")
+        .wrap(actix_web::middleware::from_fn(
+            crate::deadline::within_deadline::<ApiError>,
+        ))
         .app_data(
             web::JsonConfig::default()
                 .limit(body::BODY_LIMIT)

@@ -1,8 +1,10 @@
 //! Typed settings: defaults, then an optional TOML file, then `LATCHKEY_*` variables.
 
+mod lifecycle;
 mod secret_key;
 mod throttling;
 
+pub use lifecycle::Lifecycle;
 pub use secret_key::SecretKey;
 pub use throttling::FileThrottle;
 
@@ -48,6 +50,8 @@ pub struct Settings {
     pub throttle: ThrottleSettings,
     /// Proxies whose forwarded-for headers are believed (empty: none).
     pub trusted_proxies: TrustedProxies,
+    /// The request deadline and the shutdown drain.
+    pub lifecycle: Lifecycle,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +89,8 @@ pub struct FileSettings {
     pub last_used_flush_seconds: Option<u32>,
     pub verify_cache_ttl_ms: Option<u32>,
     pub trusted_proxies: Option<Vec<String>>,
+    pub request_deadline_ms: Option<u32>,
+    pub shutdown_drain_seconds: Option<u32>,
     #[serde(default)]
     pub throttle: FileThrottle,
 }
@@ -190,6 +196,11 @@ impl Settings {
         )?;
         let throttle = throttling::resolve_throttle(file.throttle, &env)?;
         let trusted_proxies = throttling::resolve_trusted_proxies(file.trusted_proxies, &env)?;
+        let lifecycle = lifecycle::resolve_lifecycle(
+            file.request_deadline_ms,
+            file.shutdown_drain_seconds,
+            &env,
+        )?;
         let secret_key = match env("LATCHKEY_SECRET_KEY").or(file.secret_key) {
             Some(configured) => SecretKey::from_configured(&configured)?,
             None => SecretKey::load_or_create(&data_dir.join(SECRET_KEY_FILE))?,
@@ -209,6 +220,7 @@ impl Settings {
             verify_cache_ttl_ms,
             throttle,
             trusted_proxies,
+            lifecycle,
         })
     }
 }

@@ -115,17 +115,18 @@ impl Sessions {
     /// Sweeps expired sessions every `interval` until the process ends.
     pub fn spawn_sweeper(&self, interval: Duration) {
         let sessions = self.clone();
-        tokio::spawn(async move {
-            let mut ticker = tokio::time::interval(interval);
-            loop {
-                ticker.tick().await;
-                match sessions.purge_expired().await {
-                    Ok(0) => {}
-                    Ok(removed) => tracing::debug!(removed, "expired sessions removed"),
-                    Err(error) => {
-                        tracing::warn!(error = %error, "sweeping expired sessions failed")
-                    }
+        let schedule = crate::background::Schedule {
+            every: interval,
+            longest_wait: interval,
+        };
+        crate::background::spawn_periodic("session sweep", schedule, move || {
+            let sessions = sessions.clone();
+            async move {
+                let removed = sessions.purge_expired().await?;
+                if removed > 0 {
+                    tracing::debug!(removed, "expired sessions removed");
                 }
+                Ok::<(), DbErr>(())
             }
         });
     }

@@ -45,22 +45,20 @@ impl DigestSync {
         select.into_tuple().all(&self.db).await
     }
 
-    /// Syncs every `interval` until the process ends.
-    pub fn spawn(&self, interval: std::time::Duration, overlap: chrono::Duration) {
+    /// Syncs every `interval` until the process ends; after failures, at most
+    /// `longest_wait` apart.
+    pub fn spawn(&self, schedule: crate::background::Schedule, overlap: chrono::Duration) {
         let sync = self.clone();
-        tokio::spawn(async move {
-            let mut ticker = tokio::time::interval(interval);
-            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            let mut since = Utc::now() - overlap;
-            loop {
-                ticker.tick().await;
+        let since = std::sync::Arc::new(std::sync::Mutex::new(Utc::now() - overlap));
+        crate::background::spawn_periodic("digest sync", schedule, move || {
+            let sync = sync.clone();
+            let since = since.clone();
+            async move {
                 let started = Utc::now();
-                match sync.since(since).await {
-                    Ok(_) => since = started - overlap,
-                    Err(error) => {
-                        tracing::warn!(error = %error, "syncing stored token digests failed; will retry")
-                    }
-                }
+                let from = *since.lock().unwrap_or_else(|p| p.into_inner());
+                sync.since(from).await?;
+                *since.lock().unwrap_or_else(|p| p.into_inner()) = started - overlap;
+                Ok::<(), DbErr>(())
             }
         });
     }

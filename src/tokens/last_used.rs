@@ -8,7 +8,6 @@ use sea_orm::sea_query::{CaseStatement, Expr};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use uuid::Uuid;
 
 /// At most this many tokens go into one statement; more wait for the next flush.
@@ -64,8 +63,15 @@ impl LastUsedRecorder {
         let result = api_token::Entity::update_many()
             .col_expr(api_token::Column::LastUsedAt, case.into())
             .filter(api_token::Column::Id.is_in(batch.iter().map(|(id, _)| *id)))
-            .exec(&self.db)
-            .await;
+            .exec(&self.db);
+        // Bounded here, not by the caller, so that a write that never answers still puts
+        // its batch back.
+        let result = match tokio::time::timeout(crate::db::STATEMENT_TIMEOUT, result).await {
+            Ok(result) => result,
+            Err(_) => Err(DbErr::Conn(sea_orm::RuntimeErr::Internal(
+                "the last-used write got no answer in time".into(),
+            ))),
+        };
         self.statements
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Err(error) = result {
@@ -79,18 +85,12 @@ impl LastUsedRecorder {
         Ok(batch.len())
     }
 
-    /// Flushes every `interval` until the process ends.
-    pub fn spawn_flusher(&self, interval: Duration) {
+    /// Flushes on `schedule` until the process ends.
+    pub fn spawn_flusher(&self, schedule: crate::background::Schedule) {
         let recorder = self.clone();
-        tokio::spawn(async move {
-            let mut ticker = tokio::time::interval(interval);
-            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                ticker.tick().await;
-                if let Err(error) = recorder.flush().await {
-                    tracing::warn!(error = %error, "flushing last-used times failed; will retry");
-                }
-            }
+        crate::background::spawn_periodic("last-used flush", schedule, move || {
+            let recorder = recorder.clone();
+            async move { recorder.flush().await }
         });
     }
 }

@@ -58,9 +58,10 @@ impl TokenService {
         hasher: TokenHasher,
         cache: VerificationCache,
         professional_cap: u32,
+        deadline: crate::deadline::RequestDeadline,
     ) -> Self {
         Self {
-            verifier: Verifier::new(db.clone(), hasher.clone(), cache.clone()),
+            verifier: Verifier::new(db.clone(), hasher.clone(), cache.clone(), deadline),
             digests: DigestSync::new(db.clone(), cache.clone()),
             db,
             hasher,

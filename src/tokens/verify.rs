@@ -5,6 +5,7 @@
 use super::format::{self, MalformedToken};
 use super::hashing::TokenHasher;
 use super::store::{Effective, effective, explicit_permissions_of};
+use crate::deadline::RequestDeadline;
 use crate::domain::{Permission, TokenActor, TokenKind, TokenType};
 use crate::entities::{api_token, project};
 use crate::error::{AppError, AuthFailure};
@@ -105,6 +106,8 @@ pub struct Verifier {
     db: DatabaseConnection,
     hasher: TokenHasher,
     cache: VerificationCache,
+    /// `/verify` is routed ahead of every scope, so it bounds its one database read itself.
+    deadline: RequestDeadline,
 }
 
 impl Verifier {
@@ -112,8 +115,14 @@ impl Verifier {
         db: DatabaseConnection,
         hasher: TokenHasher,
         cache: VerificationCache,
+        deadline: RequestDeadline,
     ) -> Self {
-        Self { db, hasher, cache }
+        Self {
+            db,
+            hasher,
+            cache,
+            deadline,
+        }
     }
 
     pub async fn verify(
@@ -128,7 +137,7 @@ impl Verifier {
             Some(facts) => facts,
             // Boxed: the lookup's future is large, and inline it would be moved on every
             // check, hits included; a miss pays one allocation beside its database round trip.
-            None => Box::pin(self.load_facts(digest)).await?,
+            None => Box::pin(self.deadline.bound(self.load_facts(digest))).await?,
         };
         judge(facts, required)
     }

@@ -32,7 +32,7 @@ pub use reveal::RevealCipher;
 pub use setup::SetupCode;
 
 use actix_web::{HttpResponse, guard, web};
-use page::PageError;
+pub use page::PageError;
 pub use unavailable::session_failures_as_unavailable;
 
 pub fn not_found() -> PageError {

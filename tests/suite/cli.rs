@@ -1,41 +1,7 @@
 //! The `latchkey` binary: set-up commands and a server that starts with no configuration.
 
+use crate::process::*;
 use migration::{Migrator, MigratorTrait};
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-fn latchkey(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_latchkey"));
-    command.current_dir(dir);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("LATCHKEY_") {
-            command.env_remove(name);
-        }
-    }
-    command
-}
-
-fn run_with_stdin(command: &mut Command, stdin: &str) -> Output {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 #[test]
 fn create_admin_reads_the_password_from_stdin_and_create_project_makes_them_owner() {
@@ -237,53 +203,6 @@ fn migrate_applies_lists_and_rolls_back() {
     );
     assert_eq!(status.matches("applied").count(), all - 2, "{status}");
     assert_eq!(status.matches("pending").count(), 2, "{status}");
-}
-
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn serve_until_healthy(dir: &Path) -> Server {
-    serve_logging_until_healthy(dir, Stdio::null()).await.0
-}
-
-/// `latchkey serve` in `dir` with its log to `log`, once healthy; and its base URL.
-async fn serve_logging_until_healthy(dir: &Path, log: impl Into<Stdio>) -> (Server, String) {
-    let port = free_port();
-    let child = latchkey(dir)
-        .arg("serve")
-        .env("LATCHKEY_BIND", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(response) = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await
-            && response.status() == 200
-        {
-            return (server, format!("http://127.0.0.1:{port}"));
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server did not become healthy"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test]

@@ -89,6 +89,17 @@ pub struct TestApp {
 impl TestApp {
     /// A migrated, empty database on `backend`; `None` when that backend is not configured.
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_routed(backend, |_| None, |_| {}).await
+    }
+
+    /// As `spawn`, with `configure` applied to the settings, and when `route` gives another
+    /// URL for the database (through a fault proxy, say), the services reach it by that one;
+    /// `db` stays direct.
+    pub async fn spawn_routed(
+        backend: Backend,
+        route: impl FnOnce(&str) -> Option<String>,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
         let dir = tempfile::tempdir().expect("temp dir");
         let (database_url, sqlite_file) = match backend {
             Backend::Sqlite => {
@@ -117,7 +128,18 @@ impl TestApp {
             }
         });
         Migrator::up(&db, None).await.expect("migrate");
-        let services = Services::new(db.clone(), &settings);
+        let mut settings = settings;
+        configure(&mut settings);
+        let services_db = match route(&settings.database_url) {
+            Some(routed) => {
+                settings.database_url = routed;
+                latchkey::db::connect(&settings.database_url, settings.database_max_connections)
+                    .await
+                    .expect("connect through the route")
+            }
+            None => db.clone(),
+        };
+        let services = Services::new(services_db, &settings);
         Some(TestApp {
             services,
             db,
