@@ -63,7 +63,7 @@ async fn fixture() -> Fixture {
         .create(&system, project.id, new)
         .await
         .expect("token");
-    let hasher = TokenHasher::new(&settings.secret_key.derive("token-hash"));
+    let hasher = TokenHasher::new(&settings.keys.current().derive("token-hash"));
     Fixture {
         stored_hash: hasher.hash(&issued.secret).hex,
         secret: issued.secret.expose_secret().to_owned(),

@@ -11,6 +11,70 @@ use anyhow::{Context, bail};
 use migration::{Migrator, MigratorTrait};
 use std::io::{BufRead, IsTerminal};
 
+pub enum KeysAction {
+    List,
+    Add,
+    Promote { id: String },
+    Retire { id: String },
+}
+
+/// `latchkey keys`: lists the ring with the active tokens under each key, or changes a ring
+/// kept in the data folder. A running server reads the ring when it starts.
+pub async fn keys(settings: &Settings, action: KeysAction) -> anyhow::Result<()> {
+    use crate::config::RingFile;
+    let ring_file = || RingFile::open(&settings.keys, &settings.data_dir);
+    match action {
+        KeysAction::List => {
+            let services = Services::connect_and_migrate(settings).await?;
+            let counts = services.tokens.active_by_key().await?;
+            let count_of = |id: &str| {
+                counts
+                    .iter()
+                    .find(|(key, _)| key == id)
+                    .map_or(0, |(_, n)| *n)
+            };
+            println!("{:<10} {:<9} ACTIVE TOKENS", "ID", "STATE");
+            for (index, key) in settings.keys.keys().iter().enumerate() {
+                let id = key.id();
+                let state = if index == 0 { "current" } else { "accepted" };
+                println!("{id:<10} {state:<9} {}", count_of(&id));
+            }
+            for (id, n) in &counts {
+                if !settings.keys.keys().iter().any(|key| &key.id() == id) {
+                    println!("{id:<10} {:<9} {n} (no longer verify)", "retired");
+                }
+            }
+        }
+        KeysAction::Add => {
+            let id = ring_file()?.add()?;
+            println!(
+                "Added key {id}: accepted, not yet current. Restart every instance, then run                  `latchkey keys promote {id}`."
+            );
+        }
+        KeysAction::Promote { id } => {
+            ring_file()?.promote(&id)?;
+            println!(
+                "Key {id} is current: new tokens, cookies and access tokens use it after a                  restart; the previous key is still accepted."
+            );
+        }
+        KeysAction::Retire { id } => {
+            ring_file()?.retire(&id)?;
+            let services = Services::connect_and_migrate(settings).await?;
+            let left = services
+                .tokens
+                .active_by_key()
+                .await?
+                .into_iter()
+                .find(|(key, _)| *key == id)
+                .map_or(0, |(_, n)| n);
+            println!(
+                "Retired key {id}: after a restart, {left} active token(s) hashed under it stop                  verifying, and sessions and access tokens made under it end."
+            );
+        }
+    }
+    Ok(())
+}
+
 pub enum MigrateAction {
     Up,
     Down { steps: u32 },

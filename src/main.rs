@@ -1,7 +1,7 @@
 //! Command-line entry point: parse, load settings, dispatch.
 
 use clap::{Parser, Subcommand};
-use latchkey::commands::{self, MigrateAction};
+use latchkey::commands::{self, KeysAction, MigrateAction};
 use latchkey::config::Settings;
 use latchkey::startup::Application;
 use std::path::PathBuf;
@@ -26,6 +26,11 @@ enum Command {
         #[command(subcommand)]
         action: Option<MigrateCommand>,
     },
+    /// List, add, promote or retire the server's secret keys (the key ring).
+    Keys {
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
     /// Create a super admin; the password is prompted for, or read from the first line of stdin.
     CreateAdmin {
         #[arg(long)]
@@ -45,6 +50,18 @@ enum Command {
         #[arg(long, value_name = "EMAIL")]
         owner: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// The keys, current first, with the active tokens hashed under each.
+    List,
+    /// Add a new random key, accepted but not yet current.
+    Add,
+    /// Make a key current; the previous current key stays accepted.
+    Promote { id: String },
+    /// Remove a key that is not current: what it made is no longer accepted.
+    Retire { id: String },
 }
 
 #[derive(Subcommand)]
@@ -89,6 +106,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 MigrateCommand::Status => MigrateAction::Status,
             };
             commands::migrate(&settings, action).await?;
+        }
+        Command::Keys { action } => {
+            let action = match action {
+                KeysCommand::List => KeysAction::List,
+                KeysCommand::Add => KeysAction::Add,
+                KeysCommand::Promote { id } => KeysAction::Promote { id },
+                KeysCommand::Retire { id } => KeysAction::Retire { id },
+            };
+            commands::keys(&settings, action).await?;
         }
         Command::CreateAdmin { email, name } => {
             commands::create_admin(&settings, &email, &name).await?

@@ -49,7 +49,13 @@ pub struct Services {
 impl Services {
     /// Services over a migrated database.
     pub fn new(db: DatabaseConnection, settings: &Settings) -> Self {
-        let hasher = TokenHasher::new(&settings.secret_key.derive("token-hash"));
+        let hashing = settings.keys.derive("token-hash");
+        let hasher = TokenHasher::new(&hashing.current);
+        let older_hashers = hashing
+            .older
+            .iter()
+            .map(|key| TokenHasher::new(key))
+            .collect();
         let cache = VerificationCache::new(Duration::from_millis(u64::from(
             settings.verify_cache_ttl_ms,
         )));
@@ -58,6 +64,7 @@ impl Services {
             tokens: TokenService::new(
                 db.clone(),
                 hasher,
+                older_hashers,
                 cache.clone(),
                 settings.professional_token_cap,
                 crate::deadline::RequestDeadline(settings.lifecycle.request_deadline),

@@ -9,7 +9,7 @@ use crate::shutdown::{self, Draining};
 use crate::web::{RevealCipher, SetupCode};
 use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
-use actix_web::cookie::{Key, SameSite};
+use actix_web::cookie::SameSite;
 use actix_web::dev::Server;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use std::net::TcpListener;
@@ -141,17 +141,19 @@ fn run(
     let session_store = services.sessions.store();
     let services = web::Data::new(services);
     let setup_code = web::Data::new(setup_code);
-    let reveal = web::Data::new(RevealCipher::new(settings.secret_key.derive("reveal")));
-    let access_keys = web::Data::new(AccessTokenKeys::new(
-        settings.secret_key.derive("access-token"),
+    let reveal_keys = settings.keys.derive("reveal");
+    let reveal = web::Data::new(RevealCipher::new(reveal_keys.current, &reveal_keys.older));
+    let signing = settings.keys.derive("access-token");
+    let access_keys = web::Data::new(AccessTokenKeys::with_older(
+        signing.current,
+        &signing.older,
         chrono::Duration::minutes(i64::from(settings.access_token_minutes)),
     ));
-    let cookie_key = {
-        let mut bytes = [0u8; 64];
-        bytes[..32].copy_from_slice(&settings.secret_key.derive("session-cookie/1"));
-        bytes[32..].copy_from_slice(&settings.secret_key.derive("session-cookie/2"));
-        Key::from(&bytes)
-    };
+    let cookie_keys = crate::web::SessionCookieKeys::from_ring(
+        &settings.keys,
+        session_cookie_name(settings.cookie_secure),
+    );
+    let cookie_key = cookie_keys.current().clone();
     let trusted_proxies = settings.trusted_proxies.clone();
     let deadline = RequestDeadline(settings.lifecycle.request_deadline);
     let cookie_secure = settings.cookie_secure;
@@ -180,6 +182,7 @@ fn run(
             .app_data(access_keys.clone())
             .app_data(trusted_proxies.clone())
             .app_data(deadline)
+            .app_data(cookie_keys.clone())
             .app_data(draining.clone())
             .app_data(
                 web::PathConfig::default().error_handler(|_, _| crate::web::not_found().into()),
@@ -194,6 +197,9 @@ fn run(
             .service(
                 web::scope("")
                     .wrap(sessions)
+                    .wrap(actix_web::middleware::from_fn(
+                        crate::web::reseal_older_session_cookies,
+                    ))
                     .wrap(actix_web::middleware::from_fn(
                         crate::web::session_failures_as_unavailable,
                     ))

@@ -37,6 +37,9 @@ impl AccessClaims {
 #[derive(Clone)]
 pub struct AccessTokenKeys {
     mac: Hmac<Sha256>,
+    /// Keys of the ring's older secret keys: an access token signed before a promotion is
+    /// accepted until it expires (or the key is retired).
+    older: Vec<Hmac<Sha256>>,
     lifetime: Duration,
 }
 
@@ -52,10 +55,20 @@ pub enum AccessTokenError {
 
 impl AccessTokenKeys {
     pub fn new(key: [u8; 32], lifetime: Duration) -> Self {
+        Self::with_older(key, &[], lifetime)
+    }
+
+    pub fn with_older(key: [u8; 32], older: &[[u8; 32]], lifetime: Duration) -> Self {
         // HMAC takes keys of any length, so this cannot fail.
         #[allow(clippy::expect_used)]
-        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key).expect("any key length");
-        Self { mac, lifetime }
+        let keyed = |key: &[u8; 32]| {
+            <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("any key length")
+        };
+        Self {
+            mac: keyed(&key),
+            older: older.iter().map(keyed).collect(),
+            lifetime,
+        }
     }
 
     pub fn issue(
@@ -100,10 +113,14 @@ impl AccessTokenKeys {
             .decode(signature)
             .map_err(|_| AccessTokenError::Malformed)?;
         let signing_input = &token[..header.len() + 1 + payload.len()];
-        let mut mac = self.mac.clone();
-        mac.update(signing_input.as_bytes());
-        mac.verify_slice(&signature)
-            .map_err(|_| AccessTokenError::Signature)?;
+        let signed_by = |mac: &Hmac<Sha256>| {
+            let mut mac = mac.clone();
+            mac.update(signing_input.as_bytes());
+            mac.verify_slice(&signature).is_ok()
+        };
+        if !signed_by(&self.mac) && !self.older.iter().any(signed_by) {
+            return Err(AccessTokenError::Signature);
+        }
         // Signed by us, so the header is ours; check it anyway.
         let header = URL_SAFE_NO_PAD
             .decode(header)
@@ -180,6 +197,24 @@ mod tests {
         );
         let other = AccessTokenKeys::new([8; 32], Duration::minutes(15));
         assert_eq!(other.verify(&token, now), Err(AccessTokenError::Signature));
+    }
+
+    /// After a promotion, an access token signed under the previous key is accepted while
+    /// that key is in the ring; new ones are signed under the current key only.
+    #[test]
+    fn a_token_signed_under_an_older_key_of_the_ring_is_accepted() {
+        let now = Utc::now();
+        let (before, _) = keys().issue(Uuid::now_v7(), 0, Uuid::now_v7(), now);
+        let promoted = AccessTokenKeys::with_older([8; 32], &[[7; 32]], Duration::minutes(15));
+        assert!(promoted.verify(&before, now).is_ok());
+        let (after, _) = promoted.issue(Uuid::now_v7(), 0, Uuid::now_v7(), now);
+        assert_eq!(keys().verify(&after, now), Err(AccessTokenError::Signature));
+        let retired = AccessTokenKeys::new([8; 32], Duration::minutes(15));
+        assert_eq!(
+            retired.verify(&before, now),
+            Err(AccessTokenError::Signature)
+        );
+        assert!(retired.verify(&after, now).is_ok());
     }
 
     /// A signature is compared whole: a prefix of it (even one byte, which a forger would

@@ -1,9 +1,11 @@
 //! Typed settings: defaults, then an optional TOML file, then `LATCHKEY_*` variables.
 
+mod key_ring;
 mod lifecycle;
 mod secret_key;
 mod throttling;
 
+pub use key_ring::{DerivedKeys, KeyRing, KeySource, RingChangeError, RingFile};
 pub use lifecycle::Lifecycle;
 pub use secret_key::SecretKey;
 pub use throttling::FileThrottle;
@@ -22,7 +24,6 @@ pub const DEFAULT_SESSION_ABSOLUTE_HOURS: u32 = 12;
 pub const DEFAULT_ACCESS_TOKEN_MINUTES: u32 = 15;
 pub const DEFAULT_LAST_USED_FLUSH_SECONDS: u32 = 5;
 pub const DEFAULT_VERIFY_CACHE_TTL_MS: u32 = 1_000;
-const SECRET_KEY_FILE: &str = "secret.key";
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -31,7 +32,8 @@ pub struct Settings {
     pub database_max_connections: Option<u32>,
     pub bind: String,
     pub data_dir: PathBuf,
-    pub secret_key: SecretKey,
+    /// The current secret key and the older ones still accepted.
+    pub keys: KeyRing,
     pub professional_token_cap: u32,
     /// Mark the session cookie `Secure`. Turn off only for plain-http development.
     pub cookie_secure: bool,
@@ -81,6 +83,7 @@ pub struct FileSettings {
     pub bind: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub secret_key: Option<String>,
+    pub secret_keys: Option<Vec<String>>,
     pub professional_token_cap: Option<u32>,
     pub cookie_secure: Option<bool>,
     pub session_idle_minutes: Option<u32>,
@@ -201,16 +204,20 @@ impl Settings {
             file.shutdown_drain_seconds,
             &env,
         )?;
-        let secret_key = match env("LATCHKEY_SECRET_KEY").or(file.secret_key) {
-            Some(configured) => SecretKey::from_configured(&configured)?,
-            None => SecretKey::load_or_create(&data_dir.join(SECRET_KEY_FILE))?,
-        };
+        let keys = key_ring::resolve(key_ring::Sources {
+            env_keys: env("LATCHKEY_SECRET_KEYS"),
+            env_key: env("LATCHKEY_SECRET_KEY"),
+            file_keys: file.secret_keys,
+            file_key: file.secret_key,
+            data_dir: &data_dir,
+            may_generate: database_url.starts_with("sqlite:"),
+        })?;
         Ok(Self {
             database_url,
             database_max_connections,
             bind,
             data_dir,
-            secret_key,
+            keys,
             professional_token_cap,
             cookie_secure,
             session_idle_minutes,
@@ -295,7 +302,7 @@ mod tests {
         assert!(settings.cookie_secure);
         assert_eq!(settings.session_idle_minutes, 30);
         assert_eq!(settings.session_absolute_hours, 12);
-        let key_path = dir.path().join("data").join(SECRET_KEY_FILE);
+        let key_path = dir.path().join("data").join(key_ring::SINGLE_KEY_FILE);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -315,7 +322,8 @@ mod tests {
             };
             Settings::resolve(file, no_env)
                 .unwrap()
-                .secret_key
+                .keys
+                .current()
                 .derive("x")
         };
         assert_eq!(load(), load());
@@ -340,7 +348,7 @@ mod tests {
         assert_eq!(settings.bind, "127.0.0.1:9999");
         assert_eq!(settings.professional_token_cap, 3);
         assert!(!settings.cookie_secure);
-        assert!(!dir.path().join(SECRET_KEY_FILE).exists());
+        assert!(!dir.path().join(key_ring::SINGLE_KEY_FILE).exists());
     }
 
     #[test]
@@ -385,12 +393,5 @@ mod tests {
         std::fs::write(&path, "bind = \"127.0.0.1:1\"\nbnid = 3\n").unwrap();
         let error = FileSettings::read(&path).unwrap_err().to_string();
         assert!(error.contains("bnid"), "{error}");
-    }
-
-    #[test]
-    fn derived_keys_differ_by_purpose() {
-        let key = SecretKey::from_bytes(b"0123456789abcdef0123456789abcdef");
-        assert_ne!(key.derive("token-hash"), key.derive("session"));
-        assert_eq!(format!("{key:?}"), "SecretKey([redacted])");
     }
 }

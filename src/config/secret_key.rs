@@ -1,5 +1,5 @@
-//! The server's master secret: configured, or generated on first start into the data folder
-//! (mode 0600), and the keys derived from it for each purpose.
+//! One secret key of the ring (`key_ring`): configured, or generated on first start into the
+//! data folder (mode 0600), and the keys derived from it for each purpose.
 
 use super::ConfigError;
 use hmac::{Hmac, KeyInit, Mac};
@@ -15,15 +15,33 @@ const MIN_SECRET_KEY_LEN: usize = 32;
 pub struct SecretKey(Vec<u8>);
 
 impl SecretKey {
-    pub(super) fn from_configured(raw: &str) -> Result<Self, ConfigError> {
+    pub(super) fn parse(raw: &str, name: &'static str) -> Result<Self, ConfigError> {
         let raw = raw.trim();
         if raw.len() < MIN_SECRET_KEY_LEN {
             return Err(ConfigError::Invalid {
-                name: "LATCHKEY_SECRET_KEY",
-                message: format!("must be at least {MIN_SECRET_KEY_LEN} characters long"),
+                name,
+                message: format!("each key must be at least {MIN_SECRET_KEY_LEN} characters long"),
             });
         }
         Ok(Self(raw.as_bytes().to_vec()))
+    }
+
+    /// A new key: 32 random bytes, in hex.
+    pub fn generate() -> Result<Self, crate::random::RandomUnavailable> {
+        Ok(Self(
+            hex::encode(crate::random::bytes::<32>()?).into_bytes(),
+        ))
+    }
+
+    /// The public id of the key: the one stored beside every token hash it made.
+    pub fn id(&self) -> String {
+        crate::tokens::key_id_of(&self.derive("token-hash"))
+    }
+
+    /// The key as configured, for writing the ring file.
+    pub(super) fn expose_text(&self) -> &str {
+        // Every key is made from a string (configured, read from a file, or hex).
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
     /// Reads the key file, or creates it with 32 random bytes (hex) and mode 0600.
@@ -33,7 +51,7 @@ impl SecretKey {
             source,
         };
         match std::fs::read_to_string(path) {
-            Ok(text) => return Self::from_configured(&text),
+            Ok(text) => return Self::parse(&text, "secret.key"),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(file_error(e)),
         }
@@ -57,7 +75,7 @@ impl SecretKey {
             // Another process created it first: use theirs.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 let text = std::fs::read_to_string(path).map_err(file_error)?;
-                Self::from_configured(&text)
+                Self::parse(&text, "secret.key")
             }
             Err(e) => Err(file_error(e)),
         }
@@ -82,5 +100,17 @@ impl SecretKey {
 impl fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SecretKey([redacted])")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_keys_differ_by_purpose() {
+        let key = SecretKey::from_bytes(b"0123456789abcdef0123456789abcdef");
+        assert_ne!(key.derive("token-hash"), key.derive("session"));
+        assert_eq!(format!("{key:?}"), "SecretKey([redacted])");
     }
 }

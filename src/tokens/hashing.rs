@@ -26,15 +26,20 @@ pub struct SecretHash {
     pub key_id: String,
 }
 
+/// A short public fingerprint of a token-hashing key, stored beside each hash it makes.
+pub fn key_id_of(key: &[u8]) -> String {
+    let fingerprint = Sha256::digest([b"latchkey key id\0".as_slice(), key].concat());
+    hex::encode(&fingerprint[..4])
+}
+
 impl TokenHasher {
     pub fn new(key: &[u8]) -> Self {
         // HMAC accepts keys of any length, so this cannot fail.
         #[allow(clippy::expect_used)]
         let keyed = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
-        let fingerprint = Sha256::digest([b"latchkey key id\0".as_slice(), key].concat());
         Self {
             keyed,
-            key_id: hex::encode(&fingerprint[..4]),
+            key_id: key_id_of(key),
         }
     }
 

@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::projects::Project;
 use crate::verification_cache::VerificationCache;
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, DatabaseConnection, PaginatorTrait, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, PaginatorTrait, QuerySelect};
 use uuid::Uuid;
 
 #[derive(Clone)]
@@ -56,12 +56,19 @@ impl TokenService {
     pub fn new(
         db: DatabaseConnection,
         hasher: TokenHasher,
+        older_hashers: Vec<TokenHasher>,
         cache: VerificationCache,
         professional_cap: u32,
         deadline: crate::deadline::RequestDeadline,
     ) -> Self {
         Self {
-            verifier: Verifier::new(db.clone(), hasher.clone(), cache.clone(), deadline),
+            verifier: Verifier::new(
+                db.clone(),
+                hasher.clone(),
+                older_hashers,
+                cache.clone(),
+                deadline,
+            ),
             digests: DigestSync::new(db.clone(), cache.clone()),
             db,
             hasher,
@@ -132,6 +139,22 @@ impl TokenService {
     /// Tokens that count against the plan's cap: neither revoked nor expired.
     pub async fn count_active(&self, project_id: Uuid) -> Result<u64, AppError> {
         Ok(store::count_active(&self.db, project_id, Utc::now()).await?)
+    }
+
+    /// How many active tokens each server key has hashed (`latchkey keys list`): a key can
+    /// be retired without loss once none is left under it.
+    pub async fn active_by_key(&self) -> Result<Vec<(String, i64)>, AppError> {
+        use crate::entities::api_token;
+        use sea_orm::{EntityTrait, QueryFilter};
+        Ok(api_token::Entity::find()
+            .select_only()
+            .column(api_token::Column::HashKeyId)
+            .column_as(api_token::Column::Id.count(), "tokens")
+            .filter(super::query::active_condition(Utc::now()))
+            .group_by(api_token::Column::HashKeyId)
+            .into_tuple::<(String, i64)>()
+            .all(&self.db)
+            .await?)
     }
 
     /// The cap that applies to the project, if any.

@@ -105,6 +105,9 @@ impl From<VerifyError> for AppError {
 pub struct Verifier {
     db: DatabaseConnection,
     hasher: TokenHasher,
+    /// The keys of the ring before the current one: a token hashed under one of them still
+    /// verifies until the key is retired.
+    older_hashers: Arc<[TokenHasher]>,
     cache: VerificationCache,
     /// `/verify` is routed ahead of every scope, so it bounds its one database read itself.
     deadline: RequestDeadline,
@@ -114,12 +117,14 @@ impl Verifier {
     pub(super) fn new(
         db: DatabaseConnection,
         hasher: TokenHasher,
+        older_hashers: Vec<TokenHasher>,
         cache: VerificationCache,
         deadline: RequestDeadline,
     ) -> Self {
         Self {
             db,
             hasher,
+            older_hashers: older_hashers.into(),
             cache,
             deadline,
         }
@@ -137,9 +142,31 @@ impl Verifier {
             Some(facts) => facts,
             // Boxed: the lookup's future is large, and inline it would be moved on every
             // check, hits included; a miss pays one allocation beside its database round trip.
-            None => Box::pin(self.deadline.bound(self.load_facts(digest))).await?,
+            None => match Box::pin(self.deadline.bound(self.load_facts(digest))).await {
+                Err(VerifyError::Unknown) if !self.older_hashers.is_empty() => {
+                    Box::pin(self.under_older_keys(presented)).await?
+                }
+                loaded => loaded?,
+            },
         };
         judge(facts, required)
+    }
+
+    /// Unknown under the current key: perhaps hashed under an older key of the ring. Each
+    /// older digest is answered from the cache or the known-digest set like the current one,
+    /// so an unknown token costs one more HMAC per older key and no lookup.
+    async fn under_older_keys(&self, presented: &str) -> Result<Arc<TokenFacts>, VerifyError> {
+        for hasher in self.older_hashers.iter() {
+            let digest = hasher.digest_bytes(presented.as_bytes());
+            if let Some(facts) = self.cache.get(&digest) {
+                return Ok(facts);
+            }
+            match self.deadline.bound(self.load_facts(digest)).await {
+                Err(VerifyError::Unknown) => continue,
+                found => return found,
+            }
+        }
+        Err(VerifyError::Unknown)
     }
 
     /// The cache missed: one lookup by digest (plus the project's content types and, for a

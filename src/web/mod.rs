@@ -9,6 +9,7 @@ mod admin;
 mod assets;
 mod auth;
 mod content_types;
+mod cookie_keys;
 mod csrf;
 mod dates;
 mod flash;
@@ -28,6 +29,7 @@ mod sign_in;
 mod tokens;
 mod unavailable;
 
+pub use cookie_keys::{SessionCookieKeys, reseal_older_session_cookies};
 pub use reveal::RevealCipher;
 pub use setup::SetupCode;
 

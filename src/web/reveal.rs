@@ -8,8 +8,13 @@ use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use uuid::Uuid;
 
+/// Seals under the current key; opens under any key of the ring, so a reveal stashed just
+/// before a restart with a promoted key still shows.
 #[derive(Clone)]
-pub struct RevealCipher(ChaCha20Poly1305);
+pub struct RevealCipher {
+    current: ChaCha20Poly1305,
+    older: Vec<ChaCha20Poly1305>,
+}
 
 /// A secret ready to show once.
 pub struct Reveal {
@@ -18,8 +23,12 @@ pub struct Reveal {
 }
 
 impl RevealCipher {
-    pub fn new(key: [u8; 32]) -> Self {
-        Self(ChaCha20Poly1305::new(&Key::from(key)))
+    pub fn new(key: [u8; 32], older: &[[u8; 32]]) -> Self {
+        let cipher = |key: &[u8; 32]| ChaCha20Poly1305::new(&Key::from(*key));
+        Self {
+            current: cipher(&key),
+            older: older.iter().map(cipher).collect(),
+        }
     }
 
     pub fn stash(
@@ -30,7 +39,7 @@ impl RevealCipher {
     ) -> Result<(), anyhow::Error> {
         let nonce = crate::random::bytes::<12>()?;
         let ciphertext = self
-            .0
+            .current
             .encrypt(&Nonce::from(nonce), secret.as_bytes())
             .map_err(|_| anyhow::anyhow!("sealing the secret failed"))?;
         session.stash_reveal(Sealed {
@@ -45,10 +54,10 @@ impl RevealCipher {
         let sealed = session.take_reveal()?;
         let nonce: [u8; 12] = hex::decode(&sealed.nonce).ok()?.try_into().ok()?;
         let ciphertext = hex::decode(&sealed.ciphertext).ok()?;
-        let plain = self
-            .0
-            .decrypt(&Nonce::from(nonce), ciphertext.as_slice())
-            .ok()?;
+        let nonce = Nonce::from(nonce);
+        let plain = std::iter::once(&self.current)
+            .chain(&self.older)
+            .find_map(|cipher| cipher.decrypt(&nonce, ciphertext.as_slice()).ok())?;
         Some(Reveal {
             token_id: sealed.token_id,
             secret: String::from_utf8(plain).ok()?,

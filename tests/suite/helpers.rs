@@ -251,8 +251,13 @@ impl TestApp {
 }
 
 pub fn settings_for(dir: &TempDir, database_url: String) -> Settings {
+    // SQLite generates its key into the data folder; a server database needs one configured,
+    // as every instance on it must share it.
+    let secret_key = (!database_url.starts_with("sqlite:"))
+        .then(|| "suite-secret-key-for-server-databases-0123456789".to_owned());
     Settings::resolve(
         FileSettings {
+            secret_key,
             data_dir: Some(dir.path().join("data")),
             database_url: Some(database_url),
             database_max_connections: Some(5),

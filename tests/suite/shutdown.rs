@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 const CLIENTS: usize = 24;
 const DRAIN: Duration = Duration::from_secs(2);
 const PASSWORD: &str = "drain tangerine orbit";
+/// How close to the drain's end a request counts as sent at its end (see below).
+const AT_THE_END_OF_THE_DRAIN: Duration = Duration::from_millis(20);
 
 /// An administrator, a project and a token to verify, made through the binary and the API.
 async fn a_token_to_verify(dir: &std::path::Path, base: &str) -> String {
@@ -174,8 +176,11 @@ async fn sigterm_drains_then_exits_without_failing_a_request() {
         answered += seen.answered;
         asked_to_close |= seen.asked_to_close;
         for (sent, failure) in seen.failures {
+            // A connection made in the last instant of the drain may still be in the listen
+            // queue when the listener closes: a request sent then met the end of the drain,
+            // whichever clock says so.
             assert!(
-                sent >= drain_ended,
+                sent + AT_THE_END_OF_THE_DRAIN >= drain_ended,
                 "a request sent {:?} after SIGTERM, before the drain ended, failed: {failure}",
                 sent - signalled
             );

@@ -44,7 +44,7 @@ backend_tests! {
             assert!(!rows.contains(&secret[3..46]), "a token is stored in clear");
         }
         // What is stored is the keyed hash of the current secret, and nothing of older ones.
-        let hasher = latchkey::tokens::TokenHasher::new(&app.settings.secret_key.derive("token-hash"));
+        let hasher = latchkey::tokens::TokenHasher::new(&app.settings.keys.current().derive("token-hash"));
         let hash_of = |secret: &str| hasher.hash(&latchkey::tokens::TokenSecret::parse(secret).unwrap()).hex;
         for secret in &current {
             assert!(tokens.iter().any(|t| t.secret_hash == hash_of(secret)));

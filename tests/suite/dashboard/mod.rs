@@ -74,6 +74,15 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// The same browser (its cookies) pointed at another server.
+    pub fn visiting(&self, base: &str) -> Browser {
+        Browser {
+            client: self.client.clone(),
+            jar: self.jar.clone(),
+            base: base.to_owned(),
+        }
+    }
+
     /// The same browser (its cookies) with a client that does not follow redirects: for
     /// looking at what a POST answered, or leaving its redirect unfollowed.
     pub fn not_following_redirects(&self) -> Browser {
