@@ -7,7 +7,7 @@ mod throttling;
 
 pub use key_ring::{DerivedKeys, KeyRing, KeySource, RingChangeError, RingFile};
 pub use lifecycle::Lifecycle;
-pub use secret_key::SecretKey;
+pub use secret_key::{SecretKey, hash_key_id};
 pub use throttling::FileThrottle;
 
 use crate::client_address::TrustedProxies;

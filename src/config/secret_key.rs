@@ -3,7 +3,7 @@
 
 use super::ConfigError;
 use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
@@ -35,7 +35,7 @@ impl SecretKey {
 
     /// The public id of the key: the one stored beside every token hash it made.
     pub fn id(&self) -> String {
-        crate::tokens::key_id_of(&self.derive("token-hash"))
+        hash_key_id(&self.derive("token-hash"))
     }
 
     /// The key as configured, for writing the ring file.
@@ -95,6 +95,13 @@ impl SecretKey {
     pub fn from_bytes(bytes: &[u8]) -> Self {
         Self(bytes.to_vec())
     }
+}
+
+/// A short public fingerprint of a token-hashing key (derived from a secret key), stored
+/// beside each hash it makes, so that the ring knows which key made a token.
+pub fn hash_key_id(token_hash_key: &[u8]) -> String {
+    let fingerprint = Sha256::digest([b"latchkey key id\0".as_slice(), token_hash_key].concat());
+    hex::encode(&fingerprint[..4])
 }
 
 impl fmt::Debug for SecretKey {

@@ -5,7 +5,7 @@
 //! attacker nothing about any token.
 
 use hmac::{Hmac, KeyInit, Mac};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 use super::format::TokenSecret;
 
@@ -26,12 +26,6 @@ pub struct SecretHash {
     pub key_id: String,
 }
 
-/// A short public fingerprint of a token-hashing key, stored beside each hash it makes.
-pub fn key_id_of(key: &[u8]) -> String {
-    let fingerprint = Sha256::digest([b"latchkey key id\0".as_slice(), key].concat());
-    hex::encode(&fingerprint[..4])
-}
-
 impl TokenHasher {
     pub fn new(key: &[u8]) -> Self {
         // HMAC accepts keys of any length, so this cannot fail.
@@ -39,7 +33,7 @@ impl TokenHasher {
         let keyed = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
         Self {
             keyed,
-            key_id: key_id_of(key),
+            key_id: crate::config::hash_key_id(key),
         }
     }
 

@@ -24,7 +24,7 @@ mod view;
 pub use crate::verification_cache::{TokenFacts, VerificationCache};
 pub use digest_sync::DigestSync;
 pub use format::{MalformedToken, TokenSecret};
-pub use hashing::{TokenHasher, key_id_of};
+pub use hashing::TokenHasher;
 pub use input::{DurationInput, NewToken, NewTokenInput, TokenChanges, TokenChangesInput};
 pub use last_used::LastUsedRecorder;
 pub use query::{ListQuery, MAX_PAGE, MAX_PER_PAGE, SortKey, SortOrder, StatusFilter};
