@@ -80,7 +80,9 @@ bench_backend() {
   local env=(env -u LATCHKEY_CONFIG LATCHKEY_DATA_DIR="$dir/data" LATCHKEY_LOG="warn,latchkey=info"
              LATCHKEY_LAST_USED_FLUSH_SECONDS="$FLUSH_SECONDS"
              LATCHKEY_THROTTLE_VERIFY_PER_SOURCE="1000000000/1s")
-  [ -n "$database_url" ] && env+=(LATCHKEY_DATABASE_URL="$database_url")
+  # A server database needs a configured key (instances on it share their keys).
+  [ -n "$database_url" ] && env+=(LATCHKEY_DATABASE_URL="$database_url"
+                                  LATCHKEY_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789")
   echo "$PASSWORD" | "${env[@]}" "$binary" create-admin --email "$EMAIL" --name Bench >/dev/null
   "${env[@]}" "$binary" create-project --name Bench --slug bench --plan professional_unlimited --owner "$EMAIL" >/dev/null
   local port; port=$(free_port)

@@ -68,9 +68,6 @@ impl SessionCookieKeys {
     }
 
     fn open_with_older(&self, cookie: &Cookie<'_>) -> Option<Cookie<'static>> {
-        if self.older.is_empty() {
-            return None;
-        }
         let mut jar = CookieJar::new();
         jar.add_original(cookie.clone().into_owned());
         if jar.private(&self.current).get(self.name).is_some() {
@@ -88,6 +85,9 @@ pub async fn reseal_older_session_cookies(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let resealed = req.app_data::<SessionCookieKeys>().and_then(|keys| {
+        if keys.older.is_empty() {
+            return None;
+        }
         let header = req.headers().get(COOKIE)?.to_str().ok()?;
         keys.resealed(header)
     });

@@ -1,4 +1,4 @@
-//! Stopping a loaded server: `latchkey serve` under keep-alive clients gets SIGTERM, turns
+//! Stopping a loaded server: `latchkey serve` under keep-alive clients gets SIGTERM (or SIGINT), turns
 //! unready at once, keeps serving for the drain period, then stops and exits 0; no request
 //! sent before the drain ended fails.
 
@@ -109,6 +109,16 @@ async fn keep_verifying(base: String, secret: String, stop: Arc<AtomicBool>) -> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_then_exits_without_failing_a_request() {
+    drains_then_exits("-TERM").await;
+}
+
+/// Ctrl-C in a terminal stops the server the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_drains_then_exits_without_failing_a_request() {
+    drains_then_exits("-INT").await;
+}
+
+async fn drains_then_exits(signal: &str) {
     let dir = tempfile::tempdir().unwrap();
     let log_path = dir.path().join("server.log");
     let log = std::fs::File::create(&log_path).unwrap();
@@ -131,7 +141,7 @@ async fn sigterm_drains_then_exits_without_failing_a_request() {
     let signalled = Instant::now();
     assert!(
         std::process::Command::new("kill")
-            .args(["-TERM", &pid])
+            .args([signal, &pid])
             .status()
             .unwrap()
             .success()
@@ -162,7 +172,7 @@ async fn sigterm_drains_then_exits_without_failing_a_request() {
         }
         assert!(
             signalled.elapsed() < Duration::from_secs(15),
-            "still running 15 s after SIGTERM"
+            "still running 15 s after the signal"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
@@ -181,7 +191,7 @@ async fn sigterm_drains_then_exits_without_failing_a_request() {
             // whichever clock says so.
             assert!(
                 sent + AT_THE_END_OF_THE_DRAIN >= drain_ended,
-                "a request sent {:?} after SIGTERM, before the drain ended, failed: {failure}",
+                "a request sent {:?} after the signal, before the drain ended, failed: {failure}",
                 sent - signalled
             );
         }
@@ -194,7 +204,7 @@ async fn sigterm_drains_then_exits_without_failing_a_request() {
     );
     assert!(
         exited_after >= DRAIN,
-        "stopped {exited_after:?} after SIGTERM, before the drain ended"
+        "stopped {exited_after:?} after the signal, before the drain ended"
     );
     assert!(
         answered > CLIENTS,
