@@ -27,7 +27,7 @@ pub struct KeyRing {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeySource {
+enum KeySource {
     Environment,
     ConfigFile,
     DataFolder,
@@ -40,13 +40,6 @@ pub struct DerivedKeys {
 }
 
 impl KeyRing {
-    pub fn single(key: SecretKey) -> Self {
-        Self {
-            keys: vec![key],
-            source: KeySource::ConfigFile,
-        }
-    }
-
     pub fn current(&self) -> &SecretKey {
         &self.keys[0]
     }
@@ -58,10 +51,6 @@ impl KeyRing {
 
     pub fn keys(&self) -> &[SecretKey] {
         &self.keys
-    }
-
-    pub fn source(&self) -> &KeySource {
-        &self.source
     }
 
     pub fn derive(&self, purpose: &str) -> DerivedKeys {

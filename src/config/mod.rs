@@ -5,7 +5,7 @@ mod lifecycle;
 mod secret_key;
 mod throttling;
 
-pub use key_ring::{DerivedKeys, KeyRing, KeySource, RingChangeError, RingFile};
+pub use key_ring::{DerivedKeys, KeyRing, RingChangeError, RingFile};
 pub use lifecycle::Lifecycle;
 pub use secret_key::{SecretKey, hash_key_id};
 pub use throttling::FileThrottle;

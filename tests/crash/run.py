@@ -63,7 +63,6 @@ class Ledger:
         self.lock = threading.Lock()
         self.live = {}  # id -> (the secret last handed out for it, the worker that owns it)
         self.revoked = {}  # id -> secrets that must be refused
-        self.uncertain = set()  # ids whose last change has no known outcome
         self.acknowledged = 0
 
     def created(self, token_id, secret, owner):
@@ -84,8 +83,8 @@ class Ledger:
             self.acknowledged += 1
 
     def unknown(self, token_id):
+        """The last change has no known outcome: its secret is judged no more."""
         with self.lock:
-            self.uncertain.add(token_id)
             self.live.pop(token_id, None)
 
     def pick_live(self, rng, owner):
@@ -137,35 +136,28 @@ def worker(base, bearer, ledger, rng, stop, prefix, owner):
         n += 1
         action = rng.choice(["create", "create", "revoke", "regenerate"])
         target = None if action == "create" else ledger.pick_live(rng, owner)
-        if target is None:
-            action = "create"
         try:
-            if action == "create":
+            if target is None:
                 status, body = call(base, "POST", "/api/v1/tokens", {"name": f"{prefix}-{n}"}, bearer)
                 if status == 201:
                     ledger.created(body["id"], body["token"], owner)
-            elif action == "revoke":
-                token_id, secret = target
-                try:
-                    status, _ = call(base, "DELETE", f"/api/v1/tokens/{token_id}", None, bearer)
-                except OSError:
-                    ledger.unknown(token_id)
-                    raise
-                if status == 204:
-                    ledger.revoked_ack(token_id, secret)
-                elif status >= 500:
-                    ledger.unknown(token_id)
+                continue
+            token_id, secret = target
+            if action == "revoke":
+                method, path, acknowledged = "DELETE", f"/api/v1/tokens/{token_id}", 204
             else:
-                token_id, secret = target
-                try:
-                    status, body = call(base, "POST", f"/api/v1/tokens/{token_id}/regenerate", None, bearer)
-                except OSError:
-                    ledger.unknown(token_id)
-                    raise
-                if status == 200:
-                    ledger.regenerated(token_id, secret, body["token"], owner)
-                elif status >= 500:
-                    ledger.unknown(token_id)
+                method, path, acknowledged = "POST", f"/api/v1/tokens/{token_id}/regenerate", 200
+            try:
+                status, body = call(base, method, path, None, bearer)
+            except OSError:
+                ledger.unknown(token_id)  # sent, and the server died: either outcome
+                raise
+            if status >= 500:
+                ledger.unknown(token_id)
+            elif status == acknowledged and action == "revoke":
+                ledger.revoked_ack(token_id, secret)
+            elif status == acknowledged:
+                ledger.regenerated(token_id, secret, body["token"], owner)
         except OSError:
             return  # the server is gone
 

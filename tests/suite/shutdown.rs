@@ -43,25 +43,25 @@ async fn a_token_to_verify(dir: &std::path::Path, base: &str) -> String {
         .unwrap();
     assert!(project.status.success(), "{}", text(&project.stderr));
     let client = reqwest::Client::new();
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({ "email": "ops@example.com", "password": PASSWORD, "project": "acme" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let created: Value = client
-        .post(format!("{base}/api/v1/tokens"))
-        .bearer_auth(login["token"].as_str().unwrap())
-        .json(&json!({ "name": "Load" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let post = |path: &str, bearer: Option<&str>, body: Value| {
+        let mut request = client.post(format!("{base}{path}")).json(&body);
+        if let Some(bearer) = bearer {
+            request = request.bearer_auth(bearer);
+        }
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let login = post(
+        "/api/v1/auth/login",
+        None,
+        json!({ "email": "ops@example.com", "password": PASSWORD, "project": "acme" }),
+    )
+    .await;
+    let created = post(
+        "/api/v1/tokens",
+        login["token"].as_str(),
+        json!({ "name": "Load" }),
+    )
+    .await;
     created["token"].as_str().unwrap().to_owned()
 }
 

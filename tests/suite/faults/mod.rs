@@ -139,40 +139,30 @@ struct Answer {
     took: Duration,
 }
 
+/// A response's status, headers and text.
+async fn read(
+    request: reqwest::RequestBuilder,
+) -> (StatusCode, reqwest::header::HeaderMap, String) {
+    let response = request.send().await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    (status, headers, response.text().await.unwrap())
+}
+
 impl Faces {
     async fn send(&self, probe: Probe) -> Answer {
         let started = Instant::now();
         let (status, headers, body) = match probe {
             Probe::Verify => {
-                let response = self
-                    .client
-                    .post(format!("{}/api/v1/verify", self.base))
-                    .json(&json!({ "token": expose(&self.caller) }))
-                    .send()
-                    .await
-                    .unwrap();
-                (
-                    response.status(),
-                    response.headers().clone(),
-                    response.text().await.unwrap(),
+                read(
+                    self.client
+                        .post(format!("{}/api/v1/verify", self.base))
+                        .json(&json!({ "token": expose(&self.caller) })),
                 )
+                .await
             }
             Probe::ManagementApi => {
-                let response = self
-                    .client
-                    .get(format!(
-                        "{}/api/v1/tokens/{}",
-                        self.base, self.caller.token.id
-                    ))
-                    .bearer_auth(expose(&self.caller))
-                    .send()
-                    .await
-                    .unwrap();
-                (
-                    response.status(),
-                    response.headers().clone(),
-                    response.text().await.unwrap(),
-                )
+                let path = format!("{}/api/v1/tokens/{}", self.base, self.caller.token.id);
+                read(self.client.get(path).bearer_auth(expose(&self.caller))).await
             }
             Probe::DashboardSignedIn => {
                 let page = self.signed_in.get(&tokens_path("acme")).await;
@@ -182,19 +172,7 @@ impl Faces {
                 let page = self.anonymous.get("/login").await;
                 (page.status, page.headers, page.html)
             }
-            Probe::Readiness => {
-                let response = self
-                    .client
-                    .get(format!("{}/readyz", self.base))
-                    .send()
-                    .await
-                    .unwrap();
-                (
-                    response.status(),
-                    response.headers().clone(),
-                    response.text().await.unwrap(),
-                )
-            }
+            Probe::Readiness => read(self.client.get(format!("{}/readyz", self.base))).await,
         };
         Answer {
             status,
