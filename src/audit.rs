@@ -114,6 +114,51 @@ impl From<audit_event::Model> for AuditEntry {
     }
 }
 
+/// The filter menus offer at most this many actors and actions.
+const FACET_LIMIT: u64 = 200;
+
+/// Which of a project's entries to read; every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor_id: Option<Uuid>,
+    pub action: Option<String>,
+    /// The target's id: a token's, a member's, a content type's.
+    pub target_id: Option<String>,
+    /// Entries at or after this instant.
+    pub since: Option<DateTime<Utc>>,
+    /// Entries before this instant.
+    pub before: Option<DateTime<Utc>>,
+}
+
+impl AuditFilter {
+    fn select(&self, project_id: Uuid) -> sea_orm::Select<audit_event::Entity> {
+        let mut select =
+            audit_event::Entity::find().filter(audit_event::Column::ProjectId.eq(project_id));
+        if let Some(actor_id) = self.actor_id {
+            select = select.filter(audit_event::Column::ActorId.eq(actor_id));
+        }
+        if let Some(action) = &self.action {
+            select = select.filter(audit_event::Column::Action.eq(action.as_str()));
+        }
+        if let Some(target_id) = &self.target_id {
+            select = select.filter(audit_event::Column::TargetId.eq(target_id.as_str()));
+        }
+        if let Some(since) = self.since {
+            select = select.filter(audit_event::Column::CreatedAt.gte(since.naive_utc()));
+        }
+        if let Some(before) = self.before {
+            select = select.filter(audit_event::Column::CreatedAt.lt(before.naive_utc()));
+        }
+        select
+    }
+}
+
+/// The choices of the audit log's filter menus.
+pub struct AuditFacets {
+    pub actors: Vec<(Uuid, String)>,
+    pub actions: Vec<String>,
+}
+
 /// Reads the trail.
 #[derive(Clone)]
 pub struct AuditLog {
@@ -125,15 +170,16 @@ impl AuditLog {
         Self { db }
     }
 
-    /// A project's entries, newest first.
+    /// A project's entries that `filter` selects, newest first.
     pub async fn for_project(
         &self,
         project_id: Uuid,
+        filter: &AuditFilter,
         limit: u64,
         offset: u64,
     ) -> Result<Vec<AuditEntry>, AppError> {
-        Ok(audit_event::Entity::find()
-            .filter(audit_event::Column::ProjectId.eq(project_id))
+        Ok(filter
+            .select(project_id)
             .order_by_desc(audit_event::Column::CreatedAt)
             .order_by_desc(audit_event::Column::Id)
             .limit(limit)
@@ -145,11 +191,47 @@ impl AuditLog {
             .collect())
     }
 
-    pub async fn count_for_project(&self, project_id: Uuid) -> Result<u64, AppError> {
-        Ok(audit_event::Entity::find()
-            .filter(audit_event::Column::ProjectId.eq(project_id))
-            .count(&self.db)
-            .await?)
+    pub async fn count_for_project(
+        &self,
+        project_id: Uuid,
+        filter: &AuditFilter,
+    ) -> Result<u64, AppError> {
+        Ok(filter.select(project_id).count(&self.db).await?)
+    }
+
+    /// Who has acted in the project and which actions it has seen, for the filter menus.
+    pub async fn facets(&self, project_id: Uuid) -> Result<AuditFacets, AppError> {
+        let in_project =
+            || audit_event::Entity::find().filter(audit_event::Column::ProjectId.eq(project_id));
+        let actors: Vec<(Option<Uuid>, String)> = in_project()
+            .select_only()
+            .column(audit_event::Column::ActorId)
+            .column(audit_event::Column::ActorLabel)
+            .distinct()
+            .order_by_asc(audit_event::Column::ActorLabel)
+            .limit(FACET_LIMIT)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let actions: Vec<String> = in_project()
+            .select_only()
+            .column(audit_event::Column::Action)
+            .distinct()
+            .order_by_asc(audit_event::Column::Action)
+            .limit(FACET_LIMIT)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut seen = std::collections::HashSet::new();
+        Ok(AuditFacets {
+            // One entry per actor: a renamed user appears under their latest-sorted label.
+            actors: actors
+                .into_iter()
+                .filter_map(|(id, label)| id.map(|id| (id, label)))
+                .filter(|(id, _)| seen.insert(*id))
+                .collect(),
+            actions,
+        })
     }
 
     /// Entries that belong to no project (users, sign-ins), newest first.

@@ -35,11 +35,13 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let url = local_url(listener.local_addr()?);
         let setup_code = if services.accounts.count().await? == 0 {
             let code = new_setup_code()?;
             tracing::warn!(
                 setup_code = %code,
-                "No administrator exists yet: open /setup in a browser and enter this one-time setup code"
+                setup_url = %format!("{url}/setup"),
+                "No administrator exists yet: open {url}/setup in a browser and enter the one-time setup code {code}"
             );
             Some(code)
         } else {
@@ -55,7 +57,7 @@ impl Application {
             SetupCode::new(setup_code.clone()),
             draining.clone(),
         )?;
-        tracing::info!(address = %settings.bind, port, "Latchkey is listening");
+        tracing::info!(address = %settings.bind, port, %url, "Latchkey is listening on {url}");
         Ok(Self {
             port,
             server,
@@ -196,6 +198,9 @@ fn run(
             .route("/readyz", web::get().to(readyz))
             .service(
                 web::scope("")
+                    .wrap(actix_web::middleware::from_fn(
+                        crate::web::error_pages_in_layout,
+                    ))
                     .wrap(sessions)
                     .wrap(actix_web::middleware::from_fn(
                         crate::web::reseal_older_session_cookies,
@@ -230,6 +235,17 @@ pub fn session_cookie_name(secure: bool) -> &'static str {
 }
 
 /// Eight characters from an alphabet without look-alikes, shown as `XXXX-XXXX`.
+/// Where a browser on this machine reaches the listener: an unspecified address (`0.0.0.0`)
+/// is reached at the loopback one.
+fn local_url(address: std::net::SocketAddr) -> String {
+    let ip = match address.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => std::net::Ipv4Addr::LOCALHOST.into(),
+        ip if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    format!("http://{}", std::net::SocketAddr::new(ip, address.port()))
+}
+
 fn new_setup_code() -> anyhow::Result<String> {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let bytes = crate::random::bytes::<8>()?;

@@ -8,7 +8,7 @@ pub use credentials::revoke_credentials;
 
 use crate::audit::{self, AuditTarget};
 use crate::authority::require_super_admin;
-use crate::domain::{Actor, DisplayName, Email, Password, UserActor};
+use crate::domain::{Actor, DisplayName, Email, Password, Theme, UserActor};
 use crate::entities::user;
 use crate::error::AppError;
 use crate::throttle::Throttles;
@@ -16,7 +16,7 @@ use crate::verification_cache::VerificationCache;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, SqlErr, TransactionTrait,
+    QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -33,6 +33,7 @@ pub struct User {
     pub last_login_at: Option<DateTime<Utc>>,
     /// See `entities::user::Model::credentials_generation`.
     pub credentials_generation: i64,
+    pub theme: Theme,
 }
 
 impl User {
@@ -58,6 +59,7 @@ impl From<user::Model> for User {
             created_at: model.created_at.and_utc(),
             last_login_at: model.last_login_at.map(|t| t.and_utc()),
             credentials_generation: model.credentials_generation,
+            theme: Theme::stored(&model.theme),
         }
     }
 }
@@ -107,6 +109,7 @@ impl Accounts {
             created_at: Set(now),
             last_login_at: Set(None),
             credentials_generation: Set(0),
+            theme: Set(Theme::default().as_str().to_owned()),
         }
         .insert(&txn)
         .await
@@ -197,5 +200,38 @@ impl Accounts {
         txn.commit().await?;
         self.verification.forget_owner(user_id);
         Ok(updated.into())
+    }
+
+    /// The user's own choice of colours; not audited (it changes nothing anyone else sees).
+    pub async fn set_theme(&self, user_id: Uuid, theme: Theme) -> Result<(), AppError> {
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::Theme,
+                sea_orm::sea_query::Expr::value(theme.as_str()),
+            )
+            .filter(user::Column::Id.eq(user_id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// The current display names of these users (the audit trail keeps the email an entry
+    /// was written under; pages say who that is now). Unknown ids are left out.
+    pub async fn display_names(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, String>, AppError> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let rows: Vec<(Uuid, String)> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .column(user::Column::DisplayName)
+            .filter(user::Column::Id.is_in(ids.iter().copied()))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().collect())
     }
 }

@@ -24,6 +24,8 @@ pub struct Caller {
     /// The API token behind the call, for "last used".
     pub token_id: Option<Uuid>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// Who presented the credential (address, user agent), for the token's recent clients.
+    client: (Option<IpAddr>, Option<String>),
 }
 
 impl Caller {
@@ -39,7 +41,10 @@ impl Caller {
             ));
         }
         if let Some(token_id) = self.token_id {
-            services.last_used.record(token_id, Utc::now());
+            let (ip, agent) = &self.client;
+            services
+                .last_used
+                .record_from(token_id, Utc::now(), *ip, agent.as_deref());
         }
     }
 }
@@ -68,6 +73,7 @@ async fn authenticate(
             project_id: verified.project_id,
             token_id: Some(verified.id),
             expires_at: verified.expires_at,
+            client: (None, None),
         });
     }
     let claims = keys
@@ -94,6 +100,7 @@ async fn authenticate(
         project_id: claims.prj,
         token_id: None,
         expires_at: claims.expires_at(),
+        client: (None, None),
     })
 }
 
@@ -130,15 +137,22 @@ impl FromRequest for Caller {
         let keys = req.app_data::<web::Data<AccessTokenKeys>>().cloned();
         let credential = bearer(req);
         let client = crate::client_address::client_addr(req);
+        let agent = req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
         Box::pin(async move {
             let (Some(services), Some(keys)) = (services, keys) else {
                 return Err(AppError::Unexpected(anyhow::anyhow!("API state missing")).into());
             };
             let credential = credential.ok_or(ApiError::unauthenticated(AuthFailure::Missing))?;
-            guarded_by_address(&services, client, async {
+            let mut caller = guarded_by_address(&services, client, async {
                 authenticate(&services, &keys, &credential, client.map(|c| c.to_string())).await
             })
-            .await
+            .await?;
+            caller.client = (client, agent);
+            Ok(caller)
         })
     }
 }

@@ -224,6 +224,10 @@ pub struct VerifyRequest<'a> {
     #[serde(default, borrow)]
     #[schema(value_type = Option<String>, example = "203.0.113.7")]
     pub client_ip: Option<Text<'a>>,
+    /// The end client's `User-Agent`, shown with its address among the token's recent clients.
+    #[serde(default, borrow)]
+    #[schema(value_type = Option<String>, example = "okhttp/4.12")]
+    pub user_agent: Option<Text<'a>>,
 }
 
 /// A string borrowed from the body when it holds no escapes. (serde borrows a bare

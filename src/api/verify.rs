@@ -72,7 +72,13 @@ pub async fn verify(
             });
         }
     };
-    services.last_used.record(verified.id, Utc::now());
+    // The end client when the service named it, else the service that asked.
+    services.last_used.record_from(
+        verified.id,
+        Utc::now(),
+        client.or_else(source),
+        body.user_agent.as_ref().map(|agent| agent.0.as_ref()),
+    );
     Ok(json_answer(StatusCode::OK, verify_answer(&verified)?))
 }
 

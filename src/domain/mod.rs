@@ -9,6 +9,7 @@ mod identity;
 mod permission;
 mod plan;
 mod role;
+mod theme;
 mod token_attributes;
 
 pub use access::{ManageScope, ProjectAccess};
@@ -22,6 +23,7 @@ pub use permission::{
 };
 pub use plan::Plan;
 pub use role::Role;
+pub use theme::Theme;
 pub use token_attributes::{TokenDescription, TokenKind, TokenName, TokenType};
 
 /// Rejects control characters other than ordinary white space in free text, and the

@@ -110,6 +110,18 @@ impl Action {
         Action::Regenerate,
     ];
 
+    /// What the action allows, in words (the permission matrix's legend and tooltips).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Find => "list entries (GET /api/{type})",
+            Self::FindOne => "read one entry (GET /api/{type}/{id})",
+            Self::Create => "create entries (POST /api/{type})",
+            Self::Update => "change entries (PUT /api/{type}/{id})",
+            Self::Delete => "delete entries (DELETE /api/{type}/{id})",
+            Self::Regenerate => "give a token a new secret",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Find => "find",

@@ -51,6 +51,11 @@ impl TokenName {
             .to_lowercase();
         hex::encode(sha2::Sha256::digest(folded.as_bytes()))
     }
+
+    /// What lists sort by: the name in lower case, so `alpha` sits beside `Alpha`.
+    pub fn sort_key(&self) -> String {
+        self.0.to_lowercase()
+    }
 }
 
 /// 0–500 characters after trimming.

@@ -25,6 +25,11 @@ pub struct Model {
     pub updated_at: DateTime,
     pub last_used_at: Option<DateTime>,
     pub revoked_at: Option<DateTime>,
+    /// The last few distinct clients that used the token, newest first, as a JSON array
+    /// (see `tokens::recent_clients`); written by the batched last-used recorder.
+    pub recent_clients: Option<String>,
+    /// The name in lower case, for sorting by name (see `TokenName::sort_key`).
+    pub name_sort: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

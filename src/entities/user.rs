@@ -16,6 +16,8 @@ pub struct Model {
     /// disabling, "sign out everywhere", a change of project standing. Login access tokens
     /// and sessions carry the generation they were issued under.
     pub credentials_generation: i64,
+    /// "system", "light" or "dark": the dashboard's colours for this user.
+    pub theme: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -75,6 +75,7 @@ impl TokenService {
             );
             active.name = Set(name.as_str().to_owned());
             active.live_name_key = Set(Some(name.uniqueness_key()));
+            active.name_sort = Set(Some(name.sort_key()));
         }
         if let Some(description) = &changes.description
             && description.as_str() != current.description

@@ -51,6 +51,8 @@ impl TokenService {
             project_id,
             name: new.name.as_str().to_owned(),
             live_name_key: Some(new.name.uniqueness_key()),
+            name_sort: Some(new.name.sort_key()),
+            recent_clients: None,
             description: new.description.as_str().to_owned(),
             kind: new.kind.as_str().to_owned(),
             token_type: new.token_type.as_str().to_owned(),

@@ -1,6 +1,7 @@
 //! Listing a project's tokens: the query a page or an API call asks, its one spelling as URL
 //! parameters (the dashboard and the API both parse and print it here), and its SQL.
 
+use super::format::TokenSecret;
 use crate::domain::{TokenKind, TokenType};
 use crate::entities::api_token;
 use chrono::{DateTime, Utc};
@@ -155,6 +156,16 @@ pub(super) fn active_condition(now: DateTime<Utc>) -> Condition {
         )
 }
 
+/// What a list search looks for: a whole secret pasted into it reads as its hint, so the row
+/// it belongs to is found, the secret is compared with nothing and shown back nowhere.
+pub fn search_term(raw: &str) -> String {
+    let raw = raw.trim();
+    match TokenSecret::parse(raw) {
+        Ok(secret) => secret.display_hint(),
+        Err(_) => raw.to_owned(),
+    }
+}
+
 /// The project's tokens that `query` selects, unsorted.
 pub(super) fn filtered(
     project_id: Uuid,
@@ -188,13 +199,17 @@ pub(super) fn filtered(
             // name: the search finds nothing, as it should.
             return select.filter(Expr::val(1).eq(0));
         }
+        let search = search_term(search);
         let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
+        let matches = |column: api_token::Column| {
+            Expr::expr(Func::lower(Expr::col((api_token::Entity, column))))
+                .like(LikeExpr::new(pattern.clone()).escape('!'))
+        };
+        // By name, or by the hint (`lk_…p1le`, or its last four characters alone).
         select = select.filter(
-            Expr::expr(Func::lower(Expr::col((
-                api_token::Entity,
-                api_token::Column::Name,
-            ))))
-            .like(LikeExpr::new(pattern).escape('!')),
+            Condition::any()
+                .add(matches(api_token::Column::Name))
+                .add(matches(api_token::Column::DisplayHint)),
         );
     }
     select
@@ -210,7 +225,8 @@ pub(super) fn sorted(
         SortOrder::Desc => Order::Desc,
     };
     let select = match key {
-        SortKey::Name => select.order_by(api_token::Column::Name, order.clone()),
+        // By the folded name, so case does not split the list (see `TokenName::sort_key`).
+        SortKey::Name => select.order_by(api_token::Column::NameSort, order.clone()),
         SortKey::Created => select.order_by(api_token::Column::CreatedAt, order.clone()),
         // Never-used tokens go last whichever way the list is sorted.
         SortKey::LastUsed => select.order_by_with_nulls(
@@ -282,8 +298,16 @@ mod tests {
                 SortOrder::Asc,
                 "idx_api_tokens_live_created",
             ),
-            (SortKey::Name, SortOrder::Asc, "idx_api_tokens_live_name"),
-            (SortKey::Name, SortOrder::Desc, "idx_api_tokens_live_name"),
+            (
+                SortKey::Name,
+                SortOrder::Asc,
+                "idx_api_tokens_live_name_folded",
+            ),
+            (
+                SortKey::Name,
+                SortOrder::Desc,
+                "idx_api_tokens_live_name_folded",
+            ),
             (
                 SortKey::LastUsed,
                 SortOrder::Desc,

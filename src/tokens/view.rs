@@ -1,6 +1,7 @@
 //! A token as callers see it (everything but the secret), and its assembly from rows: the
 //! names it shows and the permissions its grant resolves to, each read once per batch.
 
+use super::recent_clients::{self, RecentClient};
 use super::store::{self, duration_of, grant_for, kind_of, type_of, uids};
 use crate::domain::{PermissionSet, TokenDuration, TokenKind, TokenType};
 use crate::entities::{api_token, user};
@@ -15,7 +16,8 @@ use sea_orm::{
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-/// Tokens expiring within this many days are flagged "expiring soon".
+/// Tokens expiring within this many days are flagged "expiring soon" (short-lived tokens
+/// only in the last quarter of their lifetime, see `TokenView::warning_window`).
 pub const EXPIRING_SOON_DAYS: i64 = 7;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +46,8 @@ pub struct TokenView {
     pub updated_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The last few distinct clients that used it, newest first.
+    pub recent_clients: Vec<RecentClient>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,9 +76,19 @@ impl TokenView {
         }
         match self.expires_at {
             Some(at) if at <= now => TokenStatus::Expired,
-            Some(at) if at - now <= Duration::days(EXPIRING_SOON_DAYS) => TokenStatus::ExpiringSoon,
+            Some(at) if at - now <= self.warning_window() => TokenStatus::ExpiringSoon,
             _ => TokenStatus::Active,
         }
+    }
+
+    /// How long before its expiry a token is flagged: the last seven days, or the last
+    /// quarter of its lifetime when that is shorter, so a 7-day token is not "expiring soon"
+    /// from the moment it is made.
+    fn warning_window(&self) -> Duration {
+        let longest = Duration::days(EXPIRING_SOON_DAYS);
+        self.duration
+            .lifetime
+            .map_or(longest, |lifetime| (lifetime / 4).min(longest))
     }
 }
 
@@ -290,7 +304,57 @@ pub(super) fn view_of(row: Named, permissions: PermissionSet) -> Result<TokenVie
         updated_at: model.updated_at.and_utc(),
         last_used_at: model.last_used_at.map(|t| t.and_utc()),
         revoked_at: model.revoked_at.map(|t| t.and_utc()),
+        recent_clients: recent_clients::parse(model.recent_clients.as_deref()),
         name: model.name,
         description: model.description,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expiring(lifetime_days: Option<i64>, created_days_ago: i64) -> TokenView {
+        let now = Utc::now();
+        let created_at = now - Duration::days(created_days_ago);
+        let lifetime = lifetime_days.map(Duration::days);
+        TokenView {
+            id: Uuid::nil(),
+            project_id: Uuid::nil(),
+            name: "t".into(),
+            description: String::new(),
+            kind: TokenKind::Service,
+            token_type: TokenType::ReadOnly,
+            permissions: PermissionSet::default(),
+            duration: TokenDuration {
+                label: "custom".into(),
+                lifetime,
+            },
+            expires_at: lifetime.map(|l| created_at + l),
+            display_hint: "lk_…abcd".into(),
+            owner: None,
+            created_by: None,
+            created_at,
+            updated_at: created_at,
+            last_used_at: None,
+            revoked_at: None,
+            recent_clients: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_short_token_is_expiring_soon_only_in_its_last_quarter() {
+        let now = Utc::now();
+        assert_eq!(expiring(Some(7), 0).status(now), TokenStatus::Active);
+        assert_eq!(expiring(Some(7), 5).status(now), TokenStatus::Active);
+        assert_eq!(expiring(Some(7), 6).status(now), TokenStatus::ExpiringSoon);
+        assert_eq!(
+            expiring(Some(90), 85).status(now),
+            TokenStatus::ExpiringSoon
+        );
+        assert_eq!(expiring(Some(90), 80).status(now), TokenStatus::Active);
+        assert_eq!(expiring(Some(90), 70).status(now), TokenStatus::Active);
+        assert_eq!(expiring(None, 400).status(now), TokenStatus::Active);
+        assert_eq!(expiring(Some(7), 8).status(now), TokenStatus::Expired);
+    }
 }

@@ -4,10 +4,11 @@
 use super::auth::SignedIn;
 use super::csrf::{CsrfForm, EmptyForm};
 use super::dates::date_time;
+use super::devices::device_of;
 use super::forms::settle;
 use super::page::{PageCtx, PageError, render, see_other};
 use super::paths;
-use crate::domain::{FieldErrors, Password};
+use crate::domain::{FieldErrors, Password, Theme};
 use crate::services::Services;
 use crate::sessions::SessionSummary;
 use actix_web::{HttpResponse, web};
@@ -24,6 +25,13 @@ struct AccountPage {
     sessions: Vec<SessionRow>,
     idle_minutes: i64,
     absolute_hours: i64,
+    themes: Vec<ThemeChoice>,
+}
+
+struct ThemeChoice {
+    value: &'static str,
+    label: &'static str,
+    checked: bool,
 }
 
 struct SessionRow {
@@ -49,38 +57,6 @@ impl SessionRow {
             is_current: current == Some(session.handle.as_str()),
             end_path: paths::account_session_end(&session.handle),
         }
-    }
-}
-
-/// "Firefox on Linux" from a User-Agent header: enough to recognise one's own devices.
-fn device_of(user_agent: Option<&str>) -> String {
-    let Some(agent) = user_agent.filter(|a| !a.trim().is_empty()) else {
-        return "Unknown device".into();
-    };
-    let browser = [
-        ("Edg/", "Edge"),
-        ("Firefox/", "Firefox"),
-        ("Chrome/", "Chrome"),
-        ("Safari/", "Safari"),
-        ("curl/", "curl"),
-    ]
-    .into_iter()
-    .find(|(marker, _)| agent.contains(marker))
-    .map_or("A browser", |(_, name)| name);
-    let system = [
-        ("Android", "Android"),
-        ("iPhone", "iOS"),
-        ("iPad", "iPadOS"),
-        ("Windows", "Windows"),
-        ("Mac OS X", "macOS"),
-        ("CrOS", "ChromeOS"),
-        ("Linux", "Linux"),
-    ]
-    .into_iter()
-    .find(|(marker, _)| agent.contains(marker));
-    match system {
-        Some((_, system)) => format!("{browser} on {system}"),
-        None => browser.to_owned(),
     }
 }
 
@@ -122,7 +98,34 @@ async fn show(
         sessions,
         idle_minutes: services.sessions.lifetimes().idle.num_minutes(),
         absolute_hours: services.sessions.lifetimes().absolute.num_hours(),
+        themes: Theme::ALL
+            .into_iter()
+            .map(|theme| ThemeChoice {
+                value: theme.as_str(),
+                label: theme.label(),
+                checked: theme == signed_in.user.theme,
+            })
+            .collect(),
     })
+}
+
+#[derive(Deserialize)]
+pub struct ThemeForm {
+    theme: String,
+}
+
+/// The user's choice of colours, kept with their account so it follows them to any browser.
+pub async fn set_theme(
+    services: web::Data<Services>,
+    signed_in: SignedIn,
+    CsrfForm(form): CsrfForm<ThemeForm>,
+) -> Result<HttpResponse, PageError> {
+    let theme = Theme::parse(&form.theme).map_err(PageError::BadRequest)?;
+    services
+        .accounts
+        .set_theme(signed_in.user.id, theme)
+        .await?;
+    Ok(signed_in.done(format!("Theme set to “{}”.", theme.label()), paths::ACCOUNT))
 }
 
 pub async fn change_password(
@@ -201,20 +204,4 @@ pub async fn sign_out_everywhere(
         .await?;
     signed_in.session.log_out();
     Ok(see_other(paths::SIGNED_OUT))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::device_of;
-
-    #[test]
-    fn devices_are_named_from_the_user_agent() {
-        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
-        assert_eq!(device_of(Some(firefox)), "Firefox on Linux");
-        let chrome = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
-        assert_eq!(device_of(Some(chrome)), "Chrome on macOS");
-        assert_eq!(device_of(Some("curl/8.5.0")), "curl");
-        assert_eq!(device_of(None), "Unknown device");
-        assert_eq!(device_of(Some("something")), "A browser");
-    }
 }

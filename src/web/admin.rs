@@ -80,6 +80,9 @@ pub struct PlanForm {
     plan: String,
     #[serde(default)]
     token_cap: String,
+    /// "tokens" when sent from a project's token list, which the browser returns to.
+    #[serde(default)]
+    back: String,
 }
 
 #[derive(Deserialize)]
@@ -254,9 +257,14 @@ pub async fn set_plan(
         .projects
         .set_plan(&signed_in.actor(), *project_id, plan, cap)
         .await?;
+    // A fixed choice of where to go, never a URL from the form.
+    let back = match form.back.as_str() {
+        "tokens" => paths::tokens(&project.slug),
+        _ => paths::ADMIN.to_owned(),
+    };
     Ok(signed_in.done(
         format!("“{}” is now on the {} plan.", project.name, plan.label()),
-        paths::ADMIN,
+        back,
     ))
 }
 

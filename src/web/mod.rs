@@ -7,11 +7,14 @@
 mod account;
 mod admin;
 mod assets;
+mod audit_view;
 mod auth;
 mod content_types;
 mod cookie_keys;
 mod csrf;
 mod dates;
+mod devices;
+mod error_pages;
 mod flash;
 mod forms;
 #[cfg(fuzzing)]
@@ -19,6 +22,7 @@ pub mod fuzzing;
 mod home;
 mod members;
 mod page;
+mod pagination;
 mod paths;
 mod project_audit;
 mod project_page;
@@ -34,6 +38,7 @@ pub use reveal::RevealCipher;
 pub use setup::SetupCode;
 
 use actix_web::{HttpResponse, guard, web};
+pub use error_pages::error_pages_in_layout;
 pub use page::PageError;
 pub use unavailable::session_failures_as_unavailable;
 
@@ -81,12 +86,14 @@ macro_rules! pages {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     pages!(cfg;
         "/static/{file}" => { read: assets::serve }
+        "/favicon.ico" => { read: assets::favicon }
         paths::HOME => { read: home::projects_page }
         paths::SETUP => { read: setup::setup_form, submit: setup::complete_setup }
         paths::LOGIN => { read: sign_in::login_form, submit: sign_in::log_in }
         paths::LOGOUT => { submit: sign_in::log_out }
         paths::ACCOUNT => { read: account::account_page }
         paths::ACCOUNT_PASSWORD => { submit: account::change_password }
+        paths::ACCOUNT_THEME => { submit: account::set_theme }
         paths::ACCOUNT_SIGN_OUT_EVERYWHERE => { submit: account::sign_out_everywhere }
         "/account/sessions/{handle}/end" => { submit: account::end_session }
         paths::ADMIN => { read: admin::admin_page }
@@ -113,5 +120,6 @@ fn project_routes(cfg: &mut web::ServiceConfig) {
         "/settings/members/{user_id}/role" => { submit: members::change_role }
         "/settings/members/{user_id}/remove" => { submit: members::remove_member }
         "/settings/audit-log" => { read: project_audit::audit_log_page }
+        "/settings/audit-log/export" => { read: project_audit::export_audit_log }
     );
 }

@@ -79,6 +79,8 @@ pub struct PageCtx {
     pub csrf_token: String,
     /// The request's id, shown on error pages so a report leads to the log lines.
     pub request_id: Option<String>,
+    /// The `data-theme` of the page: the user's choice, "system" when nobody is signed in.
+    pub theme: &'static str,
 }
 
 impl PageCtx {
@@ -96,6 +98,7 @@ impl PageCtx {
             flash: session.and_then(TypedSession::take_flash),
             csrf_token: session.map(TypedSession::csrf_token).unwrap_or_default(),
             request_id: crate::telemetry::current_request_id().map(|id| id.to_string()),
+            theme: crate::domain::Theme::System.as_str(),
         }
     }
 
@@ -140,6 +143,7 @@ impl PageCtx {
             flash: session.take_flash(),
             csrf_token: session.csrf_token(),
             request_id: crate::telemetry::current_request_id().map(|id| id.to_string()),
+            theme: user.theme.as_str(),
         })
     }
 }
@@ -259,7 +263,7 @@ impl From<AppError> for PageError {
 struct ErrorPage {
     ctx: PageCtx,
     status: u16,
-    heading: &'static str,
+    heading: String,
     message: String,
 }
 
@@ -277,8 +281,18 @@ impl ResponseError for PageError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let (heading, message) = match self {
-            Self::LoginRequired => return see_other(paths::LOGIN),
+        match self.heading_and_message() {
+            Some((heading, message)) => self.page(PageCtx::anonymous(heading, None), message),
+            None => see_other(paths::LOGIN),
+        }
+    }
+}
+
+impl PageError {
+    /// The page's heading and message; None for a sign-in redirect, which has no page.
+    fn heading_and_message(&self) -> Option<(&'static str, String)> {
+        Some(match self {
+            Self::LoginRequired => return None,
             Self::NotFound => (
                 "Page not found",
                 "There is nothing here, or you do not have access to it.".to_owned(),
@@ -305,12 +319,27 @@ impl ResponseError for PageError {
                     "An unexpected error occurred; it has been logged.".to_owned(),
                 )
             }
-        };
+        })
+    }
+
+    /// The heading and message of a page that `web::error_pages` renders again around the
+    /// signed-in user: not a sign-in redirect, and not an internal error (logged once, when
+    /// first rendered; the user's page may be what failed).
+    pub(super) fn shown_again(&self) -> Option<(&'static str, String)> {
+        match self {
+            Self::LoginRequired | Self::Internal(_) | Self::Unavailable => None,
+            other => other.heading_and_message(),
+        }
+    }
+
+    /// The error page with `ctx`: anonymous, or a signed-in user's navigation.
+    pub(super) fn page(&self, ctx: PageCtx, message: String) -> HttpResponse {
         let status = self.status_code();
+        let heading = ctx.title.clone();
         let page = ErrorPage {
-            ctx: PageCtx::anonymous(heading, None),
+            ctx,
             status: status.as_u16(),
-            heading,
+            heading: heading.clone(),
             message,
         };
         let mut response = match page.render() {

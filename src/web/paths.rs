@@ -11,12 +11,14 @@ pub const LOGOUT: &str = "/logout";
 pub const SIGNED_OUT: &str = "/login?signed_out=1";
 pub const ACCOUNT: &str = "/account";
 pub const ACCOUNT_PASSWORD: &str = "/account/password";
+pub const ACCOUNT_THEME: &str = "/account/theme";
 pub const ACCOUNT_SIGN_OUT_EVERYWHERE: &str = "/account/sessions/end-all";
 pub const ADMIN: &str = "/admin";
 pub const ADMIN_PROJECTS: &str = "/admin/projects";
 pub const ADMIN_USERS: &str = "/admin/users";
 pub const STYLESHEET: &str = "/static/app.css";
 pub const SCRIPT: &str = "/static/app.js";
+pub const ICON: &str = "/static/icon.svg";
 
 pub fn admin_plan(project_id: Uuid) -> String {
     format!("/admin/projects/{project_id}/plan")
@@ -76,4 +78,22 @@ pub fn remove_member(slug: &str, user_id: Uuid) -> String {
 
 pub fn audit_log(slug: &str) -> String {
     format!("/projects/{slug}/settings/audit-log")
+}
+
+pub fn audit_log_export(slug: &str) -> String {
+    format!("/projects/{slug}/settings/audit-log/export")
+}
+
+/// Percent-encodes a query parameter's value (everything but RFC 3986's unreserved set).
+pub fn url_encode(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for byte in raw.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
 }

@@ -22,16 +22,18 @@ impl SetupCode {
         Self(Mutex::new(code))
     }
 
-    /// Whether `attempt` is the code; comparison in constant time.
+    /// Whether `attempt` is the code, whatever its case (the code is upper-case letters and
+    /// digits; people type it in lower case); comparison in constant time.
     pub fn matches(&self, attempt: &str) -> bool {
         use subtle::ConstantTimeEq;
         let guard = self
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        guard
-            .as_deref()
-            .is_some_and(|code| bool::from(code.as_bytes().ct_eq(attempt.trim().as_bytes())))
+        guard.as_deref().is_some_and(|code| {
+            let attempt = attempt.trim().to_ascii_uppercase();
+            bool::from(code.as_bytes().ct_eq(attempt.as_bytes()))
+        })
     }
 
     /// Used once: cleared when setup completes.
@@ -153,4 +155,19 @@ pub async fn complete_setup(
         "Welcome to Latchkey. Create a project to start issuing tokens.",
     ));
     Ok(see_other(paths::ADMIN))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SetupCode;
+
+    #[test]
+    fn the_setup_code_matches_whatever_its_case_and_surrounding_space() {
+        let code = SetupCode::new(Some("ABCD-2345".into()));
+        assert!(code.matches("ABCD-2345"));
+        assert!(code.matches(" abcd-2345 "));
+        assert!(!code.matches("ABCD-2346"));
+        code.consume();
+        assert!(!code.matches("ABCD-2345"));
+    }
 }

@@ -19,7 +19,7 @@ backend_tests! {
         app.services.tokens.refresh(regenerated.secret.expose_secret(), Some("198.51.100.7".into())).await.unwrap();
         app.services.tokens.revoke(&admin, project.id, id).await.unwrap();
 
-        let entries = app.services.audit.for_project(project.id, 100, 0).await.unwrap();
+        let entries = app.services.audit.for_project(project.id, &Default::default(), 100, 0).await.unwrap();
         let token_entries: Vec<_> = entries.iter().rev().filter(|e| e.target_kind == "api_token").collect();
         let actions: Vec<&str> = token_entries.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(actions, ["token.create", "token.update", "token.regenerate", "token.refresh", "token.revoke"]);
@@ -51,7 +51,7 @@ backend_tests! {
         app.services.projects.set_plan(&system, project.id, Plan::Professional, None).await.unwrap();
         app.services.projects.remove_member(&system, project.id, user.id).await.unwrap();
 
-        let entries = app.services.audit.for_project(project.id, 100, 0).await.unwrap();
+        let entries = app.services.audit.for_project(project.id, &Default::default(), 100, 0).await.unwrap();
         let actions: Vec<&str> = entries.iter().rev().map(|e| e.action.as_str()).collect();
         assert_eq!(actions, [
             "project.create", "member.add", "content_type.create", "member.role_change",

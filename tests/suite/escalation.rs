@@ -169,7 +169,7 @@ backend_tests! {
                 app.services.tokens.update(&widener, project.id, target.token.id, widen),
             );
             widened.unwrap();
-            let events = app.services.audit.for_project(project.id, 10, 0).await.unwrap();
+            let events = app.services.audit.for_project(project.id, &Default::default(), 10, 0).await.unwrap();
             let position = |actor: &str| events.iter().position(|e| e.action == "token.update" && e.target_id == Some(target.token.id.to_string()) && e.actor_label == actor);
             match renamed {
                 // Newest first: the rename must be older than the widening it preceded.

@@ -24,17 +24,22 @@ backend_tests! {
     /// a new name that reads like a live one is then refused.
     async fn token_names_are_re_keyed_by_how_they_read(app) {
         use latchkey::entities::api_token;
-        use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         let project = app.project("acme", Plan::Professional).await;
         let plain = app.issue(&Actor::system(), &project, token("Deploy")).await.token.id;
         let other = app.issue(&Actor::system(), &project, token("Release")).await.token.id;
-        Migrator::down(&app.db, Some(1)).await.unwrap();
-        // Before the re-keying, a Cyrillic look-alike was a name of its own.
         let look_alike = app.issue(&Actor::system(), &project, token("Release 2")).await.token.id;
-        let mut renamed: api_token::ActiveModel = api_token::Entity::find_by_id(look_alike).one(&app.db).await.unwrap().unwrap().into();
-        renamed.name = Set("D\u{435}ploy".into());
-        renamed.live_name_key = Set(Some("d\u{435}ploy".into()));
-        renamed.update(&app.db).await.unwrap();
+        // Back before the re-keying (and the migration after it): then a Cyrillic look-alike
+        // was a name of its own.
+        Migrator::down(&app.db, Some(2)).await.unwrap();
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::Name, Expr::value("D\u{435}ploy"))
+            .col_expr(api_token::Column::LiveNameKey, Expr::value("d\u{435}ploy"))
+            .filter(api_token::Column::Id.eq(look_alike))
+            .exec(&app.db)
+            .await
+            .unwrap();
 
         Migrator::up(&app.db, None).await.unwrap();
 

@@ -8,15 +8,18 @@ use uuid::Uuid;
 
 /// Moves a token's expiry into the past, as time passing would.
 pub async fn expire(app: &TestApp, token_id: Uuid) {
+    expires_in(app, token_id, chrono::Duration::seconds(-5)).await;
+}
+
+/// Moves a token's expiry to `from_now` from now, as time passing would.
+pub async fn expires_in(app: &TestApp, token_id: Uuid, from_now: chrono::Duration) {
     let model = api_token::Entity::find_by_id(token_id)
         .one(&app.db)
         .await
         .unwrap()
         .unwrap();
     let mut active: api_token::ActiveModel = model.into();
-    active.expires_at = Set(Some(
-        (chrono::Utc::now() - chrono::Duration::seconds(5)).naive_utc(),
-    ));
+    active.expires_at = Set(Some((chrono::Utc::now() + from_now).naive_utc()));
     active.update(&app.db).await.unwrap();
 }
 

@@ -1,7 +1,8 @@
 //! Creating a token: the form, and the POST that issues the secret and sends the browser to
 //! the token's page, which reveals it once.
 
-use super::form::{MatrixRow, TokenForm, matrix};
+use super::form::{Matrix, TokenForm, matrix};
+use super::plan_notice::PlanNotice;
 use crate::domain::FieldErrors;
 use crate::error::AppError;
 use crate::services::Services;
@@ -24,11 +25,51 @@ struct NewTokenPage {
     form: TokenForm,
     errors: FieldErrors,
     general_error: Option<String>,
-    matrix: Vec<MatrixRow>,
+    matrix: Matrix,
     allow_service: bool,
     action_path: String,
     list_path: String,
     min_date: String,
+    plan: PlanNotice,
+    durations: Vec<DurationOption>,
+    /// What the chosen duration means: "Expires on Jan 1, 2027".
+    expiry_preview: String,
+    autofocus_name: bool,
+}
+
+/// A duration the form offers, with the expiry it gives if chosen now.
+struct DurationOption {
+    value: &'static str,
+    label: &'static str,
+    expires: String,
+}
+
+/// The form's durations, each with what it means when generated now.
+fn durations(now: chrono::DateTime<Utc>) -> Vec<DurationOption> {
+    let days = |value: &'static str, label: &'static str, days: i64| DurationOption {
+        value,
+        label,
+        expires: format!(
+            "Expires on {}",
+            crate::web::dates::date(now + chrono::Duration::days(days))
+        ),
+    };
+    vec![
+        days("7", "7 days", 7),
+        days("30", "30 days", 30),
+        days("90", "90 days", 90),
+        days("180", "180 days", 180),
+        DurationOption {
+            value: "unlimited",
+            label: "Unlimited",
+            expires: "Never expires: rotate it yourself from time to time".into(),
+        },
+        DurationOption {
+            value: "custom",
+            label: "Custom date",
+            expires: "Expires at the end of the day you choose (UTC)".into(),
+        },
+    ]
 }
 
 async fn show(
@@ -38,6 +79,13 @@ async fn show(
     failure: FormFailure,
 ) -> Result<HttpResponse, PageError> {
     let content_types = services.projects.content_types(page.project.id).await?;
+    let now = Utc::now();
+    let durations = durations(now);
+    let expiry_preview = durations
+        .iter()
+        .find(|option| option.value == form.duration)
+        .map(|option| option.expires.clone())
+        .unwrap_or_default();
     render_with_status(
         &NewTokenPage {
             ctx: page.ctx(services, "api-tokens", "Create API token").await?,
@@ -45,9 +93,13 @@ async fn show(
             allow_service: page.token_abilities().can_create_service_tokens(),
             action_path: paths::tokens(&page.project.slug),
             list_path: paths::tokens(&page.project.slug),
-            min_date: (Utc::now() + chrono::Duration::days(1))
+            min_date: (now + chrono::Duration::days(1))
                 .format("%Y-%m-%d")
                 .to_string(),
+            plan: PlanNotice::of(services, page).await?,
+            durations,
+            expiry_preview,
+            autofocus_name: failure.errors.is_empty(),
             form,
             errors: failure.errors,
             general_error: failure.general_error,

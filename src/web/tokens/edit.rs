@@ -1,13 +1,18 @@
 //! A token's page: its details, the edit form, and the one-time reveal after a create or a
 //! regenerate.
 
-use super::form::{MatrixRow, TokenForm, matrix};
-use super::{TokenPath, creator, date_time, kind_label, last_used, status_of};
+use super::form::{Matrix, TokenForm, matrix};
+use super::{TokenPath, creator, kind_label, status_of, type_class};
+use crate::audit::AuditFilter;
+use crate::authority::ProjectAbility;
 use crate::domain::FieldErrors;
 use crate::error::AppError;
 use crate::services::Services;
 use crate::tokens::{TokenChangesInput, TokenView};
+use crate::web::audit_view::{EventView, events};
 use crate::web::csrf::CsrfForm;
+use crate::web::dates::Moment;
+use crate::web::devices::client_of;
 use crate::web::forms::{FormFailure, settle};
 use crate::web::page::{PageCtx, PageError, render_with_status};
 use crate::web::paths;
@@ -24,17 +29,24 @@ struct EditTokenPage {
     form: TokenForm,
     errors: FieldErrors,
     general_error: Option<String>,
-    matrix: Vec<MatrixRow>,
+    matrix: Matrix,
     reveal: Option<String>,
     editable: bool,
     regenerable: bool,
     manageable: bool,
     read_only_reason: Option<&'static str>,
     kind_label: &'static str,
+    type_label: &'static str,
+    type_class: &'static str,
     duration: String,
-    created: String,
-    last_used: String,
-    expires: String,
+    created: Moment,
+    last_used: Option<Moment>,
+    expires: Option<Moment>,
+    clients: Vec<ClientRow>,
+    events: Vec<EventView>,
+    autofocus_name: bool,
+    /// The audit log filtered to this token, for whoever may read it.
+    history_path: Option<String>,
     status_class: &'static str,
     status_label: &'static str,
     creator: String,
@@ -45,6 +57,17 @@ struct EditTokenPage {
     delete_path: String,
     list_path: String,
 }
+
+/// One of the token's recent clients.
+struct ClientRow {
+    address: String,
+    client: String,
+    agent: String,
+    seen: Moment,
+}
+
+/// The token's page shows this many of its latest events; the audit log has the rest.
+const HISTORY_SHOWN: u64 = 10;
 
 async fn show(
     services: &Services,
@@ -72,6 +95,30 @@ async fn show(
     let content_types = services.projects.content_types(page.project.id).await?;
     let (status_class, status_label) = status_of(token);
     let slug = &page.project.slug;
+    let now = chrono::Utc::now();
+    let reads_audit_log = page.allows(ProjectAbility::ReadAuditLog);
+    let entries = services
+        .audit
+        .for_project(
+            page.project.id,
+            &AuditFilter {
+                target_id: Some(token.id.to_string()),
+                ..AuditFilter::default()
+            },
+            HISTORY_SHOWN,
+            0,
+        )
+        .await?;
+    let history = events(services, entries, slug)
+        .await?
+        .into_iter()
+        // Who may see the token sees its history; where people were when they changed it
+        // is for those who may read the audit log.
+        .map(|event| EventView {
+            client_ip: event.client_ip.filter(|_| reads_audit_log),
+            ..event
+        })
+        .collect();
     render_with_status(
         &EditTokenPage {
             ctx: page.ctx(services, "api-tokens", token.name.clone()).await?,
@@ -83,12 +130,28 @@ async fn show(
             manageable,
             read_only_reason,
             kind_label: kind_label(token.kind),
+            type_label: token.token_type.label(),
+            type_class: type_class(token.token_type),
             duration: token.duration.describe(),
-            created: date_time(token.created_at),
-            last_used: last_used(token),
-            expires: token
-                .expires_at
-                .map_or_else(|| "Never".to_owned(), date_time),
+            created: Moment::of(token.created_at, now),
+            last_used: token.last_used_at.map(|at| Moment::of(at, now)),
+            expires: token.expires_at.map(|at| Moment::of(at, now)),
+            clients: token
+                .recent_clients
+                .iter()
+                .map(|client| ClientRow {
+                    address: client
+                        .ip
+                        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()),
+                    client: client_of(client.agent.as_deref()),
+                    agent: client.agent.clone().unwrap_or_default(),
+                    seen: Moment::of(client.at, now),
+                })
+                .collect(),
+            events: history,
+            autofocus_name: false,
+            history_path: reads_audit_log
+                .then(|| format!("{}?token={}", paths::audit_log(slug), token.id)),
             status_class,
             status_label,
             creator: creator(token),

@@ -1,7 +1,7 @@
 //! The token form, as entered and as shown: its fields, the permission matrix, and the
 //! duration choice turned into the service's input.
 
-use crate::domain::{DurationChoice, FieldErrors, TokenType};
+use crate::domain::{Action, DurationChoice, FieldErrors, TokenType};
 use crate::projects::ContentType;
 use crate::tokens::{DurationInput, TokenView};
 use chrono::NaiveDate;
@@ -87,31 +87,67 @@ pub struct MatrixRow {
     pub uid: String,
     pub display_name: String,
     pub built_in: bool,
-    pub cells: Vec<MatrixCell>,
+    /// One per column of the matrix; None where the content type has no such action.
+    pub cells: Vec<Option<MatrixCell>>,
 }
 
-/// One row per content type, one checkbox per action, ticked where the form chose it.
-pub fn matrix(content_types: &[ContentType], form: &TokenForm) -> Vec<MatrixRow> {
+/// A column of the matrix: an action, with what it allows.
+pub struct MatrixColumn {
+    pub action: &'static str,
+    pub help: &'static str,
+}
+
+/// The permission matrix: one row per content type, one column per action, ticked where
+/// the form chose it.
+pub struct Matrix {
+    pub columns: Vec<MatrixColumn>,
+    pub rows: Vec<MatrixRow>,
+    pub selected: usize,
+    pub total: usize,
+}
+
+pub fn matrix(content_types: &[ContentType], form: &TokenForm) -> Matrix {
     let chosen: BTreeSet<&str> = form.permissions.iter().map(String::as_str).collect();
-    content_types
+    let actions: Vec<Action> = Action::ALL
+        .into_iter()
+        .filter(|action| {
+            content_types
+                .iter()
+                .any(|ct| ct.uid.actions().contains(action))
+        })
+        .collect();
+    let rows: Vec<MatrixRow> = content_types
         .iter()
         .map(|ct| MatrixRow {
             uid: ct.uid.as_str().to_owned(),
             display_name: ct.display_name.clone(),
             built_in: ct.built_in,
-            cells: ct
-                .uid
-                .actions()
+            cells: actions
                 .iter()
                 .map(|action| {
-                    let value = format!("{}.{}", ct.uid, action.as_str());
-                    MatrixCell {
-                        checked: chosen.contains(value.as_str()),
-                        value,
-                        action: action.as_str(),
-                    }
+                    ct.uid.actions().contains(action).then(|| {
+                        let value = format!("{}.{}", ct.uid, action.as_str());
+                        MatrixCell {
+                            checked: chosen.contains(value.as_str()),
+                            value,
+                            action: action.as_str(),
+                        }
+                    })
                 })
                 .collect(),
         })
-        .collect()
+        .collect();
+    let cells = || rows.iter().flat_map(|row| row.cells.iter().flatten());
+    Matrix {
+        selected: cells().filter(|cell| cell.checked).count(),
+        total: cells().count(),
+        columns: actions
+            .iter()
+            .map(|action| MatrixColumn {
+                action: action.as_str(),
+                help: action.describe(),
+            })
+            .collect(),
+        rows,
+    }
 }

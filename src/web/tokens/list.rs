@@ -1,9 +1,12 @@
 //! The list of a project's tokens: sorting, search, pages, plan usage.
 
-use super::{creator, date, kind_label, last_used, status_of};
+use super::plan_notice::PlanNotice;
+use super::{creator, kind_label, status_of, type_class};
 use crate::services::Services;
 use crate::tokens::{ListQuery, SortKey, SortOrder};
+use crate::web::dates::Moment;
 use crate::web::page::{PageCtx, PageError, render};
+use crate::web::pagination::Pagination;
 use crate::web::paths;
 use crate::web::project_page::ProjectPage;
 use actix_web::{HttpResponse, web};
@@ -15,11 +18,13 @@ const PAGE_SIZE: u64 = 50;
 struct TokenRow {
     name: String,
     description: String,
+    display_hint: String,
     type_label: &'static str,
+    type_class: &'static str,
     kind_label: &'static str,
-    created: String,
-    last_used: String,
-    expires: String,
+    created: Moment,
+    last_used: Option<Moment>,
+    expires: Option<Moment>,
     status_class: &'static str,
     status_label: &'static str,
     creator: String,
@@ -28,6 +33,13 @@ struct TokenRow {
     delete_path: String,
     can_manage: bool,
     can_regenerate: bool,
+}
+
+/// One entry of the sort menu that replaces the column headings on a phone.
+struct SortChoice {
+    value: String,
+    label: &'static str,
+    selected: bool,
 }
 
 struct SortLink {
@@ -44,17 +56,16 @@ struct TokensPage {
     rows: Vec<TokenRow>,
     search: String,
     total: u64,
-    page: u64,
-    pages: u64,
-    previous_page: Option<String>,
-    next_page: Option<String>,
+    pagination: Pagination,
+    sort_choices: Vec<SortChoice>,
     sort_name: SortLink,
     sort_created: SortLink,
     sort_last_used: SortLink,
-    plan_gate: bool,
+    plan: PlanNotice,
     can_create: bool,
     at_cap: bool,
     usage: Option<String>,
+    count_label: String,
     new_path: String,
     list_path: String,
     show_actions: bool,
@@ -66,7 +77,18 @@ pub struct ListParams {
     sort: Option<String>,
     order: Option<String>,
     page: Option<u64>,
+    /// The phone's sort menu: `name.asc`, `created.desc`, … (sort and order in one).
+    by: Option<String>,
 }
+
+/// The sort menu's entries, in the order people look for them.
+const SORT_CHOICES: [(SortKey, SortOrder, &str); 5] = [
+    (SortKey::Created, SortOrder::Desc, "Newest first"),
+    (SortKey::Created, SortOrder::Asc, "Oldest first"),
+    (SortKey::Name, SortOrder::Asc, "Name, A to Z"),
+    (SortKey::Name, SortOrder::Desc, "Name, Z to A"),
+    (SortKey::LastUsed, SortOrder::Desc, "Recently used"),
+];
 
 /// Links to this list with another sort, order or page; the search is kept.
 struct Links<'a> {
@@ -86,7 +108,7 @@ impl Links<'_> {
         );
         if !self.search.is_empty() {
             href.push_str("&q=");
-            href.push_str(&url_encode(self.search));
+            href.push_str(&paths::url_encode(self.search));
         }
         if page > 1 {
             href.push_str(&format!("&page={page}"));
@@ -127,17 +149,17 @@ pub async fn tokens_page(
     let project = &page.project;
     let abilities = page.token_abilities();
     // The list is forgiving: an unknown sort or order falls back to the default.
-    let sort = params
-        .sort
-        .as_deref()
+    let (raw_sort, raw_order) = match params.by.as_deref().and_then(|by| by.split_once('.')) {
+        Some((sort, order)) => (Some(sort), Some(order)),
+        None => (params.sort.as_deref(), params.order.as_deref()),
+    };
+    let sort = raw_sort
         .and_then(|raw| SortKey::parse(raw).ok())
         .unwrap_or_default();
-    let order = params
-        .order
-        .as_deref()
+    let order = raw_order
         .and_then(|raw| SortOrder::parse(raw).ok())
         .unwrap_or_else(|| sort.default_order());
-    let search = params.q.clone().unwrap_or_default().trim().to_owned();
+    let search = crate::tokens::search_term(params.q.as_deref().unwrap_or_default());
     let query = ListQuery {
         page: params.page.unwrap_or(1).max(1),
         per_page: PAGE_SIZE,
@@ -160,11 +182,8 @@ pub async fn tokens_page(
     let pages = result.total.div_ceil(PAGE_SIZE).max(1);
     // Counting the tokens that count against a cap (neither revoked nor expired) is a pass
     // over the project's index entries: only a capped plan shows the usage.
-    let usage = match services.tokens.cap_for(project) {
-        Some(cap) => Some((services.tokens.count_active(project.id).await?, cap)),
-        None => None,
-    };
-    let at_cap = usage.is_some_and(|(active, cap)| active >= u64::from(cap));
+    let plan = PlanNotice::of(&services, &page).await?;
+    let now = chrono::Utc::now();
     let rows = result
         .items
         .iter()
@@ -174,11 +193,13 @@ pub async fn tokens_page(
             TokenRow {
                 name: token.name.clone(),
                 description: token.description.clone(),
+                display_hint: token.display_hint.clone(),
                 type_label: token.token_type.label(),
+                type_class: type_class(token.token_type),
                 kind_label: kind_label(token.kind),
-                created: date(token.created_at),
-                last_used: last_used(token),
-                expires: token.expires_at.map_or_else(|| "Never".to_owned(), date),
+                created: Moment::of(token.created_at, now),
+                last_used: token.last_used_at.map(|at| Moment::of(at, now)),
+                expires: token.expires_at.map(|at| Moment::of(at, now)),
                 status_class,
                 status_label,
                 creator: creator(token),
@@ -199,33 +220,30 @@ pub async fn tokens_page(
         ctx: page.ctx(&services, "api-tokens", "API Tokens").await?,
         rows,
         total: result.total,
-        page: result.page,
-        pages,
-        previous_page: (result.page > 1).then(|| links.page(result.page - 1)),
-        next_page: (result.page < pages).then(|| links.page(result.page + 1)),
+        pagination: Pagination::new(result.page, pages, |number| links.page(number)),
+        sort_choices: SORT_CHOICES
+            .iter()
+            .map(|&(key, key_order, label)| SortChoice {
+                value: format!("{}.{}", key.as_str(), key_order.as_str()),
+                label,
+                selected: key == sort && key_order == order,
+            })
+            .collect(),
         sort_name: links.heading(SortKey::Name, "Name"),
         sort_created: links.heading(SortKey::Created, "Created"),
         sort_last_used: links.heading(SortKey::LastUsed, "Last used"),
-        plan_gate: !abilities.self_service(),
         can_create: abilities.can_create(),
-        at_cap,
-        usage: usage.map(|(active, cap)| format!("{active} of {cap} tokens used")),
+        at_cap: plan.at_cap,
+        usage: plan.usage.clone(),
+        count_label: format!(
+            "{} token{}",
+            result.total,
+            if result.total == 1 { "" } else { "s" }
+        ),
+        plan,
         new_path: paths::new_token(&project.slug),
         search,
         list_path,
         show_actions,
     })
-}
-
-fn url_encode(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for byte in raw.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }

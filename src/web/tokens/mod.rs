@@ -7,6 +7,7 @@ mod create;
 mod edit;
 mod form;
 mod list;
+mod plan_notice;
 
 pub use confirm::{confirm_delete, confirm_regenerate, delete_token, regenerate_token};
 pub use create::{create_token, new_token_form};
@@ -15,8 +16,7 @@ pub use edit::{edit_token_form, update_token};
 pub(crate) use form::TokenForm;
 pub use list::tokens_page;
 
-use super::dates::{date, date_time};
-use crate::domain::TokenKind;
+use crate::domain::{TokenKind, TokenType};
 use crate::tokens::{TokenStatus, TokenView};
 use chrono::Utc;
 use serde::Deserialize;
@@ -45,10 +45,13 @@ fn kind_label(kind: TokenKind) -> &'static str {
     }
 }
 
-fn last_used(token: &TokenView) -> String {
-    token
-        .last_used_at
-        .map_or_else(|| "never".to_owned(), date_time)
+/// The badge class of a token type: full access stands out, read-only is quiet.
+fn type_class(token_type: TokenType) -> &'static str {
+    match token_type {
+        TokenType::ReadOnly => "read-only",
+        TokenType::FullAccess => "full-access",
+        TokenType::Custom => "custom",
+    }
 }
 
 fn creator(token: &TokenView) -> String {

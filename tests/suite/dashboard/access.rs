@@ -40,7 +40,7 @@ backend_tests! {
         let list = tokens_path("acme");
 
         let form = browser.get(&format!("{list}/new")).await;
-        form.assert_lacks("value=\"service\"").assert_contains("value=\"personal\" checked");
+        form.assert_lacks("value=\"service\"").assert_contains("<input type=\"hidden\" name=\"kind\" value=\"personal\">");
         let own = browser.submit(&format!("{list}/new"), &list, &[("name", "Mine"), ("token_type", "full-access"), ("kind", "personal"), ("duration", "30")]).await;
         assert!(revealed_secret(&own.html).is_some());
         let forged_service = browser.post(&list, &[("csrf_token", &form.csrf()), ("name", "Sneaky"), ("token_type", "read-only"), ("kind", "service"), ("duration", "30")]).await;

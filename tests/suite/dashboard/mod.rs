@@ -2,7 +2,9 @@
 //! with the CSRF tokens they carry, and assertions read the returned HTML.
 
 mod access;
+mod audit_log;
 mod auth;
+mod finish;
 mod pages;
 mod plans;
 mod tokens;

@@ -120,13 +120,19 @@ backend_tests! {
 
         let page = browser.submit(&format!("{list}/new"), &list, &[("name", "Soon"), ("description", "Expires shortly"), ("token_type", "read-only"), ("kind", "service"), ("duration", "7")]).await;
         let id = token_id_of(&page);
+        // A week-long token is flagged only in its last quarter: a day before it ends.
+        browser.get(&list).await.assert_lacks("Expiring soon");
+        crate::storage::expires_in(&dashboard.app, id, chrono::Duration::days(1)).await;
         let expired = dashboard.app.issue(&Actor::system(), &project, token("Old")).await;
         crate::storage::expire(&dashboard.app, expired.token.id).await;
 
         let listing = browser.get(&list).await;
         listing.assert_contains("Soon").assert_contains("Expires shortly").assert_contains("Read-only")
-            .assert_contains("Service account").assert_contains("never").assert_contains("Expiring soon")
-            .assert_contains("Expired").assert_contains(">ada<").assert_contains("1 of 25 tokens used")
+            .assert_contains("Service account").assert_contains("Never used").assert_contains("Expiring soon")
+            .assert_contains("Expired").assert_contains("by ada<").assert_contains("1 of 25 tokens used")
+            // Times are relative, with the instant for machines and the exact time as a tooltip.
+            .assert_contains("<time datetime=\"").assert_contains("data-relative>in 1 day</time>")
+            .assert_contains(" UTC\" data-relative>")
             .assert_contains(&format!("{list}/{id}/regenerate")).assert_contains(&format!("{list}/{id}/delete"))
             .assert_contains("<dialog id=\"confirm-dialog\"");
     }
@@ -142,7 +148,9 @@ backend_tests! {
 
         let first = browser.get(&format!("{list}?sort=name&order=asc")).await;
         assert_eq!(first.html.matches("class=\"token-name\"").count(), 50);
-        first.assert_contains("55 tokens · page 1 of 2").assert_contains("rel=\"next\"");
+        first.assert_contains("55 tokens").assert_contains("rel=\"next\"")
+            .assert_contains("aria-current=\"page\"><span class=\"visually-hidden\">Page </span>1</a>")
+            .assert_contains("<span class=\"visually-hidden\">Page </span>2</a>");
         assert!(first.html.find("Token 00").unwrap() < first.html.find("Token 01").unwrap());
         let second = browser.get(&format!("{list}?sort=name&order=asc&page=2")).await;
         assert_eq!(second.html.matches("class=\"token-name\"").count(), 5);
