@@ -80,7 +80,7 @@ enum MigrateCommand {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    latchkey::telemetry::init_subscriber();
+    latchkey::telemetry::init_subscriber(matches!(cli.command, Command::Serve));
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -31,12 +31,24 @@ use uuid::Uuid;
 
 const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn";
 
-pub fn init_subscriber() {
+/// One-shot commands print what they did themselves: by default their log shows only warnings
+/// and errors, not the audit lines of the change they just reported.
+const COMMAND_FILTER: &str = "warn";
+
+/// The log on standard error: the server's at `info`, a one-shot command's at `warn`, unless
+/// `LATCHKEY_LOG` (or `RUST_LOG`) says otherwise.
+pub fn init_subscriber(serving: bool) {
     let filter = std::env::var("LATCHKEY_LOG")
         .ok()
         .or_else(|| std::env::var("RUST_LOG").ok())
         .and_then(|raw| EnvFilter::try_new(raw).ok())
-        .unwrap_or_else(|| EnvFilter::new(DEFAULT_FILTER));
+        .unwrap_or_else(|| {
+            EnvFilter::new(if serving {
+                DEFAULT_FILTER
+            } else {
+                COMMAND_FILTER
+            })
+        });
     // A second initialisation (tests) is harmless, so its error is ignored.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
