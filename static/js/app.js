@@ -185,14 +185,17 @@
     var words = count + " " + unit + (count === 1 ? "" : "s");
     return future ? "in " + words : words + " ago";
   };
+  // Worded here from the start too, so that the browser suite sees any drift between the two.
   var times = document.querySelectorAll("time[data-relative]");
+  var reword = function () {
+    var now = Date.now();
+    Array.prototype.forEach.call(times, function (time) {
+      var at = Date.parse(time.getAttribute("datetime"));
+      if (!isNaN(at)) time.textContent = relative(at, now);
+    });
+  };
   if (times.length) {
-    window.setInterval(function () {
-      var now = Date.now();
-      Array.prototype.forEach.call(times, function (time) {
-        var at = Date.parse(time.getAttribute("datetime"));
-        if (!isNaN(at)) time.textContent = relative(at, now);
-      });
-    }, 60000);
+    reword();
+    window.setInterval(reword, 60000);
   }
 })();

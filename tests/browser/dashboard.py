@@ -268,6 +268,10 @@ def main():
                     assert not label.is_displayed(), "no dead select-all"
                 assert plain.find_element(By.ID, "expires_on").is_displayed(), "the date can be chosen"
                 plain.get(f"{base}{TOKENS}")
+                driver.get(f"{base}{TOKENS}")
+                served = [t.text for t in plain.find_elements(By.CSS_SELECTOR, "time[data-relative]")]
+                scripted = [t.text for t in driver.find_elements(By.CSS_SELECTOR, "time[data-relative]")]
+                assert served and served == scripted, f"the script words times as the server does: {served} {scripted}"
                 row = open_row_menu(plain, "No script")
                 assert row.find_element(By.LINK_TEXT, "Delete").is_displayed(), "the row menu opens without script"
             finally:
