@@ -142,6 +142,7 @@ fn run(
 ) -> std::io::Result<Server> {
     let session_store = services.sessions.store();
     let services = web::Data::new(services);
+    let graphql = web::Data::new(crate::api::graphql_schema(services.clone()));
     let setup_code = web::Data::new(setup_code);
     let reveal_keys = settings.keys.derive("reveal");
     let reveal = web::Data::new(RevealCipher::new(reveal_keys.current, &reveal_keys.older));
@@ -179,6 +180,7 @@ fn run(
             .wrap(shutdown::CloseWhileDraining(draining.clone()))
             .wrap(crate::telemetry::RequestContext)
             .app_data(services.clone())
+            .app_data(graphql.clone())
             .app_data(setup_code.clone())
             .app_data(reveal.clone())
             .app_data(access_keys.clone())

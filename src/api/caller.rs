@@ -40,6 +40,11 @@ impl Caller {
                 at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             ));
         }
+        self.record_use(services);
+    }
+
+    /// Notes the use of an API token (in memory: flushed in batches), with its client.
+    pub fn record_use(&self, services: &Services) {
         if let Some(token_id) = self.token_id {
             let (ip, agent) = &self.client;
             services

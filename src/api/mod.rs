@@ -7,6 +7,7 @@ mod dto;
 mod error;
 #[cfg(fuzzing)]
 pub mod fuzzing;
+mod graphql;
 pub mod jwt;
 mod login;
 mod openapi;
@@ -76,6 +77,24 @@ api_routes! {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     register_hot(cfg);
     cfg.service(scope());
+    cfg.service(
+        web::resource("/graphql")
+            .wrap(actix_web::middleware::from_fn(
+                crate::deadline::within_deadline::<ApiError>,
+            ))
+            .route(web::post().to(graphql::graphql))
+            .default_service(web::to(graphql::post_only)),
+    );
+}
+
+/// The GraphQL schema for a running server, over `services`.
+pub fn graphql_schema(services: web::Data<crate::services::Services>) -> graphql::LatchkeySchema {
+    graphql::schema(services)
+}
+
+/// The GraphQL schema in SDL (`docs/schema.graphql`).
+pub fn graphql_sdl() -> String {
+    graphql::sdl()
 }
 
 /// The `/api` scope: JSON errors for everything beneath it, including unknown routes.

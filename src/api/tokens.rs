@@ -92,6 +92,7 @@ fn list_query(params: ListParams) -> Result<ListQuery, ApiError> {
         kind,
         token_type,
         status: status.unwrap_or_default(),
+        offset: None,
     })
 }
 

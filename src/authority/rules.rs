@@ -115,6 +115,17 @@ impl Authority {
         }
     }
 
+    /// What the caller holds, spelled out over the project's content types (`viewer`).
+    pub fn held<'a>(
+        &self,
+        content_types: impl IntoIterator<Item = &'a crate::domain::ContentTypeUid>,
+    ) -> PermissionSet {
+        match &self.held {
+            Held::Grant(grant) => grant.resolve(content_types),
+            Held::Set(set) => set.clone(),
+        }
+    }
+
     pub fn require(&self, permission: Permission) -> Result<(), AppError> {
         if self.held.allows(&permission) {
             Ok(())

@@ -117,6 +117,8 @@ pub struct ListQuery {
     pub kind: Option<TokenKind>,
     pub token_type: Option<TokenType>,
     pub status: StatusFilter,
+    /// Rows to skip instead of whole pages (a GraphQL cursor); `page` is then ignored.
+    pub offset: Option<u64>,
 }
 
 impl Default for ListQuery {
@@ -130,6 +132,7 @@ impl Default for ListQuery {
             kind: None,
             token_type: None,
             status: StatusFilter::default(),
+            offset: None,
         }
     }
 }
@@ -142,6 +145,13 @@ impl ListQuery {
             self.page.clamp(1, MAX_PAGE),
             self.per_page.clamp(1, MAX_PER_PAGE),
         )
+    }
+
+    /// The rows skipped: the offset asked, or the pages before the one asked, bounded alike.
+    pub(super) fn skipped(&self) -> u64 {
+        let (page, per_page) = self.bounded();
+        let asked = self.offset.unwrap_or((page - 1).saturating_mul(per_page));
+        std::cmp::min(asked, MAX_PAGE.saturating_mul(MAX_PER_PAGE))
     }
 }
 

@@ -122,7 +122,7 @@ impl TokenService {
         let select = filtered(project_id, query, Utc::now());
         let total = select.clone().count(&self.db).await?;
         let models = sorted(select, query.sort, query.order)
-            .offset((page - 1).saturating_mul(per_page))
+            .offset(query.skipped())
             .limit(per_page)
             .all(&self.db)
             .await?;
@@ -134,6 +134,17 @@ impl TokenService {
             page,
             per_page,
         })
+    }
+
+    /// What `actor` may do in the project, spelled out over its content types.
+    pub async fn effective_permissions(
+        &self,
+        actor: &Actor,
+        project_id: Uuid,
+    ) -> Result<crate::domain::PermissionSet, AppError> {
+        let authority = authority::resolve(&self.db, actor, project_id).await?;
+        let content_types = crate::projects::load_content_types(&self.db, project_id).await?;
+        Ok(authority.held(content_types.iter().map(|ct| &ct.uid)))
     }
 
     /// Tokens that count against the plan's cap: neither revoked nor expired.

@@ -1,7 +1,8 @@
 //! The privilege ceiling as one matrix: every caller (grant × kind) against every target
-//! (type × kind × owner) for every operation, through the services (the dashboard's path)
-//! and through the REST API. An allowed cell must satisfy every invariant of the ceiling;
-//! a handful of cells that must be allowed keep the matrix from passing by refusing all.
+//! (type × kind × owner) for every operation, through the services (the dashboard's path),
+//! the REST API and the GraphQL API. An allowed cell must satisfy every invariant of the
+//! ceiling, and the three faces must answer every cell alike; a handful of cells that must be
+//! allowed keep the matrix from passing by refusing all.
 //!
 //! The rule itself lives in `authority`; this file states what it must guarantee, not how.
 //! It runs past 400 lines on purpose: callers, targets, faces and invariants are one table,
@@ -18,7 +19,10 @@ use uuid::Uuid;
 enum Face {
     Service,
     Rest,
+    Graphql,
 }
+
+const FACES: [Face; 3] = [Face::Service, Face::Rest, Face::Graphql];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Operation {
@@ -282,6 +286,58 @@ impl Matrix {
                 );
                 reply.status.is_success()
             }
+            Face::Graphql => {
+                let (mutation, input, field) = match operation {
+                    Operation::Rename => (
+                        "updateApiToken(input: $input) { data { id } errors { message } }",
+                        json!({ "id": id, "name": format!("renamed {id}") }),
+                        "UpdateApiTokenInput!",
+                    ),
+                    Operation::Widen => (
+                        "updateApiToken(input: $input) { data { id } errors { message } }",
+                        json!({ "id": id, "permissions": widened }),
+                        "UpdateApiTokenInput!",
+                    ),
+                    Operation::Regenerate => (
+                        "regenerateApiToken(input: $input) { data { token } errors { message } }",
+                        json!({ "id": id }),
+                        "ApiTokenIdInput!",
+                    ),
+                    Operation::Revoke => (
+                        "deleteApiToken(input: $input) { data { id } errors { message } }",
+                        json!({ "id": id }),
+                        "ApiTokenIdInput!",
+                    ),
+                };
+                let query = format!("mutation($input: {field}) {{ result: {mutation} }}");
+                let url = format!("{}/graphql", self.api.base.trim_end_matches("/api/v1"));
+                let request = self
+                    .api
+                    .client()
+                    .post(url)
+                    .json(&json!({ "query": query, "variables": { "input": input } }));
+                let reply = self.api.raw(request.bearer_auth(&caller.bearer)).await;
+                assert_eq!(
+                    reply.status, 200,
+                    "{}: {operation:?} → {}",
+                    caller.label, reply.body
+                );
+                match reply.body["errors"][0]["extensions"]["code"].as_str() {
+                    None => {
+                        assert!(
+                            !reply.body["data"]["result"]["data"].is_null(),
+                            "{}: {operation:?} → {}",
+                            caller.label,
+                            reply.body
+                        );
+                        true
+                    }
+                    Some("FORBIDDEN" | "NOT_FOUND") => false,
+                    Some(other) => {
+                        panic!("{}: {operation:?} → {other}: {}", caller.label, reply.body)
+                    }
+                }
+            }
         };
         if !allowed {
             return None;
@@ -436,7 +492,7 @@ async fn no_cell_of_the_matrix_allows_an_escalation() {
     let mut cells = 0;
     let mut allowed = std::collections::BTreeSet::new();
     let mut n = 0;
-    for face in [Face::Service, Face::Rest] {
+    for face in FACES {
         for caller in &callers {
             for spec in TARGETS {
                 for operation in [
@@ -503,8 +559,27 @@ async fn no_cell_of_the_matrix_allows_an_escalation() {
         }
     }
 
+    // Every face answers every cell alike: one rule, asked from three places.
+    let answers = |face: Face| -> std::collections::BTreeSet<_> {
+        allowed
+            .iter()
+            .filter(|cell| cell.0 == face as u8)
+            .map(|(_, caller, target, operation)| (caller.clone(), *target, *operation))
+            .collect()
+    };
+    assert_eq!(
+        answers(Face::Rest),
+        answers(Face::Service),
+        "REST and the services differ"
+    );
+    assert_eq!(
+        answers(Face::Graphql),
+        answers(Face::Rest),
+        "GraphQL and REST differ"
+    );
+
     // The matrix is not passing by refusing everything: the cells that must be allowed are.
-    for face in [Face::Service, Face::Rest] {
+    for face in FACES {
         for (caller, target, operation) in [
             ("service full", "service full", Operation::Regenerate),
             ("service full", "service article reader", Operation::Widen),
@@ -555,5 +630,5 @@ async fn no_cell_of_the_matrix_allows_an_escalation() {
             );
         }
     }
-    assert!(cells > 400, "{cells} cells");
+    assert!(cells > 600, "{cells} cells");
 }

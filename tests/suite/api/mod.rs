@@ -1,6 +1,7 @@
 //! The JSON API over real HTTP: every endpoint, every error code, the exact error shape.
 
 mod errors;
+mod graphql;
 mod login;
 mod management;
 mod openapi;
