@@ -142,7 +142,10 @@ fn run(
 ) -> std::io::Result<Server> {
     let session_store = services.sessions.store();
     let services = web::Data::new(services);
-    let graphql = web::Data::new(crate::api::graphql_schema(services.clone()));
+    let graphql = web::Data::new(crate::api::graphql_schema(
+        services.clone(),
+        settings.graphql_introspection,
+    ));
     let setup_code = web::Data::new(setup_code);
     let reveal_keys = settings.keys.derive("reveal");
     let reveal = web::Data::new(RevealCipher::new(reveal_keys.current, &reveal_keys.older));

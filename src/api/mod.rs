@@ -88,8 +88,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The GraphQL schema for a running server, over `services`.
-pub fn graphql_schema(services: web::Data<crate::services::Services>) -> graphql::LatchkeySchema {
-    graphql::schema(services)
+pub fn graphql_schema(
+    services: web::Data<crate::services::Services>,
+    introspection: bool,
+) -> graphql::LatchkeySchema {
+    graphql::schema(services, introspection)
 }
 
 /// The GraphQL schema in SDL (`docs/schema.graphql`).

@@ -1,5 +1,6 @@
 //! Typed settings: defaults, then an optional TOML file, then `LATCHKEY_*` variables.
 
+mod flags;
 mod key_ring;
 mod lifecycle;
 mod secret_key;
@@ -12,6 +13,7 @@ pub use throttling::FileThrottle;
 
 use crate::client_address::TrustedProxies;
 use crate::throttle::ThrottleSettings;
+use flags::parse_bool;
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -54,6 +56,8 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// The request deadline and the shutdown drain.
     pub lifecycle: Lifecycle,
+    /// GraphQL introspection (`__schema`, `__type`): on unless switched off.
+    pub graphql_introspection: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +98,7 @@ pub struct FileSettings {
     pub trusted_proxies: Option<Vec<String>>,
     pub request_deadline_ms: Option<u32>,
     pub shutdown_drain_seconds: Option<u32>,
+    pub graphql_introspection: Option<bool>,
     #[serde(default)]
     pub throttle: FileThrottle,
 }
@@ -204,6 +209,12 @@ impl Settings {
             file.shutdown_drain_seconds,
             &env,
         )?;
+        let graphql_introspection = flags::resolve_flag(
+            "LATCHKEY_GRAPHQL_INTROSPECTION",
+            file.graphql_introspection,
+            true,
+            &env,
+        )?;
         let keys = key_ring::resolve(key_ring::Sources {
             env_keys: env("LATCHKEY_SECRET_KEYS"),
             env_key: env("LATCHKEY_SECRET_KEY"),
@@ -228,23 +239,13 @@ impl Settings {
             throttle,
             trusted_proxies,
             lifecycle,
+            graphql_introspection,
         })
     }
 }
 
 fn default_database_url(data_dir: &Path) -> String {
     format!("sqlite://{}/latchkey.db?mode=rwc", data_dir.display())
-}
-
-fn parse_bool(name: &'static str, raw: &str) -> Result<bool, ConfigError> {
-    match raw.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(ConfigError::Invalid {
-            name,
-            message: format!("expected true or false, got '{raw}'"),
-        }),
-    }
 }
 
 /// A dashboard session is for a working day or a few, never for good.

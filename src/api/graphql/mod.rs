@@ -32,13 +32,18 @@ pub const MAX_DEPTH: usize = 12;
 /// Fields in one operation, counted with their nesting.
 pub const MAX_COMPLEXITY: usize = 500;
 
-/// The served schema: introspection on, since the schema is public knowledge.
-pub fn schema(services: web::Data<Services>) -> LatchkeySchema {
-    Schema::build(Query, Mutation, EmptySubscription)
+/// The served schema. Introspection is on unless `introspection` says otherwise: the schema
+/// is public knowledge (`docs/schema.graphql`).
+pub fn schema(services: web::Data<Services>, introspection: bool) -> LatchkeySchema {
+    let builder = Schema::build(Query, Mutation, EmptySubscription)
         .data(services)
         .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .finish()
+        .limit_complexity(MAX_COMPLEXITY);
+    if introspection {
+        builder.finish()
+    } else {
+        builder.disable_introspection().finish()
+    }
 }
 
 /// The schema in SDL, as `docs/schema.graphql` holds it.

@@ -212,3 +212,95 @@ fn the_served_schema_is_the_checked_in_sdl() {
         "docs/schema.graphql differs from the served schema: run `LATCHKEY_WRITE_SCHEMA=1 cargo test --test suite the_served_schema` and commit the file"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessed_bearers_on_graphql_are_held_back_like_on_rest() {
+    let mut app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.reconfigure(|s| {
+        s.throttle.api_auth_per_address =
+            latchkey::throttle::Rule::new(2, std::time::Duration::from_secs(300))
+    });
+    let api = ApiServer::start(app).await;
+    let guess = || {
+        latchkey::tokens::TokenSecret::generate()
+            .unwrap()
+            .expose_secret()
+            .to_owned()
+    };
+    for _ in 0..2 {
+        let refused = api
+            .graphql(Some(&guess()), "{ viewer { kind } }", json!({}))
+            .await;
+        assert_eq!(
+            first_error(&refused)["extensions"]["code"],
+            "UNAUTHENTICATED"
+        );
+    }
+    let held = api
+        .graphql(Some(&guess()), "{ viewer { kind } }", json!({}))
+        .await;
+    let error = first_error(&held);
+    assert_eq!(error["extensions"]["code"], "RATE_LIMITED", "{}", held.body);
+    assert!(error["extensions"]["retryAfterSeconds"].as_u64().unwrap() > 0);
+    // One limit per address, whichever face the guesses came through.
+    api.post("/tokens/refresh", Some(&guess()), json!({}))
+        .await
+        .assert_error(429, "rate_limited");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphql_fails_closed_when_the_database_is_away() {
+    let api = ApiServer::start(TestApp::spawn(Backend::Sqlite).await.unwrap()).await;
+    let project = api.project("acme", Plan::Professional).await;
+    let bearer = api.issue(&project, token("Reader")).await;
+    api.services.close().await.unwrap();
+    let reply = api
+        .graphql(
+            Some(bearer.secret.expose_secret()),
+            "{ apiTokens { totalCount } }",
+            json!({}),
+        )
+        .await;
+    let error = first_error(&reply);
+    assert!(
+        matches!(error["extensions"]["code"].as_str(), Some("UNAVAILABLE")),
+        "{}",
+        reply.body
+    );
+    assert!(reply.body["data"].is_null(), "{}", reply.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn introspection_is_on_unless_switched_off() {
+    let introspect = "{ __schema { queryType { name } } }";
+    let open = ApiServer::start(TestApp::spawn(Backend::Sqlite).await.unwrap()).await;
+    let project = open.project("acme", Plan::Professional).await;
+    let bearer = open.issue(&project, token("Reader")).await;
+    let answer = open
+        .graphql(Some(bearer.secret.expose_secret()), introspect, json!({}))
+        .await;
+    assert_eq!(
+        answer.body["data"]["__schema"]["queryType"]["name"], "Query",
+        "{}",
+        answer.body
+    );
+
+    let mut app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.reconfigure(|s| s.graphql_introspection = false);
+    let closed = ApiServer::start(app).await;
+    let project = closed.project("acme", Plan::Professional).await;
+    let bearer = closed.issue(&project, token("Reader")).await;
+    let bearer = bearer.secret.expose_secret();
+    let hidden = closed.graphql(Some(bearer), introspect, json!({})).await;
+    // Switched off, the schema is not described: `__schema` answers null.
+    assert_eq!(hidden.status, 200);
+    assert!(hidden.body["data"]["__schema"].is_null(), "{}", hidden.body);
+    let works = closed
+        .graphql(Some(bearer), "{ viewer { kind } }", json!({}))
+        .await;
+    assert_eq!(
+        works.body["data"]["viewer"]["kind"], "TOKEN",
+        "{}",
+        works.body
+    );
+}
