@@ -10,8 +10,8 @@ use crate::client_address::client_addr;
 use crate::error::{AppError, AuthFailure};
 use crate::services::Services;
 use crate::tokens::{
-    DurationInput, IssuedToken, ListQuery, MAX_PAGE, MAX_PER_PAGE, NewToken, NewTokenInput,
-    SortKey, SortOrder, StatusFilter, TokenChangesInput,
+    ApiNewToken, IssuedToken, ListQuery, MAX_PAGE, MAX_PER_PAGE, NewToken, SortKey, SortOrder,
+    StatusFilter, TokenChangesInput,
 };
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -219,28 +219,20 @@ pub async fn update_token(
     Ok(private_json(response, TokenBody::from(&token)))
 }
 
-/// A create request as the service takes it: one expiry at most, the API's defaults, then
-/// the domain's validation.
+/// A create request as the service takes it: the API's defaults and one expiry at most
+/// (`ApiNewToken`, shared with GraphQL), then the domain's validation.
 pub(crate) fn new_token_from(body: CreateTokenRequest) -> Result<NewToken, ApiError> {
-    let duration = match (body.expires_at, body.duration_days) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::invalid(
-                "expires_at",
-                "Give expires_at or duration_days, not both.",
-            ));
-        }
-        (Some(at), None) => DurationInput::Until(at),
-        (None, Some(days)) => DurationInput::Days(days),
-        (None, None) => DurationInput::Unlimited,
-    };
-    let input = NewTokenInput {
+    let input = ApiNewToken {
         name: body.name,
-        description: body.description.unwrap_or_default(),
-        kind: body.kind.unwrap_or_else(|| "service".into()),
-        token_type: body.token_type.unwrap_or_else(|| "read-only".into()),
-        permissions: body.permissions.unwrap_or_default(),
-        duration,
-    };
+        description: body.description,
+        kind: body.kind,
+        token_type: body.token_type,
+        permissions: body.permissions,
+        expires_at: body.expires_at,
+        duration_days: body.duration_days,
+    }
+    .into_input()
+    .map_err(AppError::Validation)?;
     Ok(NewToken::parse(input, Utc::now()).map_err(AppError::Validation)?)
 }
 

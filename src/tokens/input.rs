@@ -25,6 +25,48 @@ pub struct NewTokenInput {
     pub duration: DurationInput,
 }
 
+/// A create request as the REST and GraphQL faces receive it: every field but the name
+/// optional, the expiry as an instant or a number of days.
+#[derive(Debug, Clone, Default)]
+pub struct ApiNewToken {
+    pub name: String,
+    pub description: Option<String>,
+    pub kind: Option<String>,
+    pub token_type: Option<String>,
+    pub permissions: Option<Vec<String>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub duration_days: Option<i64>,
+}
+
+impl ApiNewToken {
+    /// The API's defaults (a service token, read-only, no expiry), and at most one expiry.
+    pub fn into_input(self) -> Result<NewTokenInput, FieldErrors> {
+        let duration = match (self.expires_at, self.duration_days) {
+            (Some(_), Some(_)) => {
+                return Err(FieldErrors::single(
+                    "expires_at",
+                    "Give expires_at or duration_days, not both.",
+                ));
+            }
+            (Some(at), None) => DurationInput::Until(at),
+            (None, Some(days)) => DurationInput::Days(days),
+            (None, None) => DurationInput::Unlimited,
+        };
+        Ok(NewTokenInput {
+            name: self.name,
+            description: self.description.unwrap_or_default(),
+            kind: self
+                .kind
+                .unwrap_or_else(|| TokenKind::Service.as_str().into()),
+            token_type: self
+                .token_type
+                .unwrap_or_else(|| TokenType::ReadOnly.as_str().into()),
+            permissions: self.permissions.unwrap_or_default(),
+            duration,
+        })
+    }
+}
+
 /// A create request that passed every check that needs no database.
 #[derive(Debug, Clone)]
 pub struct NewToken {

@@ -26,7 +26,9 @@ pub use crate::verification_cache::{TokenFacts, VerificationCache};
 pub use digest_sync::DigestSync;
 pub use format::{MalformedToken, TokenSecret};
 pub use hashing::TokenHasher;
-pub use input::{DurationInput, NewToken, NewTokenInput, TokenChanges, TokenChangesInput};
+pub use input::{
+    ApiNewToken, DurationInput, NewToken, NewTokenInput, TokenChanges, TokenChangesInput,
+};
 pub use last_used::LastUsedRecorder;
 pub use query::{ListQuery, MAX_PAGE, MAX_PER_PAGE, SortKey, SortOrder, StatusFilter, search_term};
 pub use service::{IssuedToken, RevokedToken, TokenPage, TokenService};

@@ -6,7 +6,7 @@ use super::errors::{settle, top_level};
 use super::types::*;
 use super::{Credential, services};
 use crate::error::AppError;
-use crate::tokens::{DurationInput, IssuedToken, NewToken, NewTokenInput, TokenChangesInput};
+use crate::tokens::{ApiNewToken, IssuedToken, NewToken, TokenChangesInput};
 use async_graphql::{Context, Object, Result};
 use chrono::Utc;
 
@@ -20,32 +20,24 @@ fn issued(issued: IssuedToken) -> IssuedApiToken {
     }
 }
 
-/// The create input as the service takes it: one expiry at most, the API's defaults, then
-/// the domain's validation (the same rules as `POST /api/v1/tokens`).
+/// The create input as the service takes it: the same defaults and expiry rule as
+/// `POST /api/v1/tokens` (`ApiNewToken`), then the domain's validation.
 fn new_token(input: CreateApiTokenInput) -> Result<NewToken, AppError> {
-    let duration = match (input.expires_at, input.duration_days) {
-        (Some(_), Some(_)) => {
-            return Err(AppError::Validation(crate::domain::FieldErrors::single(
-                "expiresAt",
-                "Give expiresAt or durationDays, not both.",
-            )));
-        }
-        (Some(at), None) => DurationInput::Until(at),
-        (None, Some(days)) => DurationInput::Days(i64::from(days)),
-        (None, None) => DurationInput::Unlimited,
-    };
-    let new = NewTokenInput {
+    let new = ApiNewToken {
         name: input.name,
-        description: input.description.unwrap_or_default(),
-        kind: crate::domain::TokenKind::from(input.kind.unwrap_or(TokenKind::Service))
-            .as_str()
-            .to_owned(),
-        token_type: crate::domain::TokenType::from(input.token_type.unwrap_or(TokenType::ReadOnly))
-            .as_str()
-            .to_owned(),
-        permissions: input.permissions.unwrap_or_default(),
-        duration,
-    };
+        description: input.description,
+        kind: input
+            .kind
+            .map(|kind| crate::domain::TokenKind::from(kind).as_str().to_owned()),
+        token_type: input
+            .token_type
+            .map(|t| crate::domain::TokenType::from(t).as_str().to_owned()),
+        permissions: input.permissions,
+        expires_at: input.expires_at,
+        duration_days: input.duration_days.map(i64::from),
+    }
+    .into_input()
+    .map_err(AppError::Validation)?;
     NewToken::parse(new, Utc::now()).map_err(AppError::Validation)
 }
 
