@@ -9,6 +9,11 @@ pub struct PageLink {
     pub current: bool,
 }
 
+/// "1 token", "55 tokens": the count beside a list's pages.
+pub fn counted(total: u64, noun: &str) -> String {
+    format!("{total} {noun}{}", if total == 1 { "" } else { "s" })
+}
+
 /// The pagination bar of `pages` pages with `current` shown, each link made by `href_of`.
 pub struct Pagination {
     pub links: Vec<PageLink>,
@@ -78,6 +83,13 @@ mod tests {
         assert_eq!(shape(20, 20), "1 … 19 [20]");
         assert_eq!(shape(3, 5), "1 2 [3] 4 5");
         assert_eq!(shape(99, 4), "1 … 3 [4]");
+    }
+
+    #[test]
+    fn counts_say_one_or_many() {
+        assert_eq!(counted(1, "event"), "1 event");
+        assert_eq!(counted(0, "token"), "0 tokens");
+        assert_eq!(counted(55, "token"), "55 tokens");
     }
 
     #[test]

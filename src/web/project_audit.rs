@@ -3,7 +3,7 @@
 
 use super::audit_view::{EventView, action_label, events};
 use super::page::{PageCtx, PageError, render};
-use super::pagination::Pagination;
+use super::pagination::{Pagination, counted};
 use super::paths;
 use super::project_page::ProjectPage;
 use crate::audit::{AuditEntry, AuditFilter};
@@ -163,7 +163,7 @@ pub async fn audit_log_page(
         pagination: Pagination::new(number, pages, |n| {
             format!("{base}?{}", params.with(&format!("page={n}")))
         }),
-        count_label: format!("{total} event{}", if total == 1 { "" } else { "s" }),
+        count_label: counted(total, "event"),
         actors: facets
             .actors
             .into_iter()

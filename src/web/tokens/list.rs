@@ -6,7 +6,7 @@ use crate::services::Services;
 use crate::tokens::{ListQuery, SortKey, SortOrder};
 use crate::web::dates::Moment;
 use crate::web::page::{PageCtx, PageError, render};
-use crate::web::pagination::Pagination;
+use crate::web::pagination::{Pagination, counted};
 use crate::web::paths;
 use crate::web::project_page::ProjectPage;
 use actix_web::{HttpResponse, web};
@@ -235,11 +235,7 @@ pub async fn tokens_page(
         can_create: abilities.can_create(),
         at_cap: plan.at_cap,
         usage: plan.usage.clone(),
-        count_label: format!(
-            "{} token{}",
-            result.total,
-            if result.total == 1 { "" } else { "s" }
-        ),
+        count_label: counted(result.total, "token"),
         plan,
         new_path: paths::new_token(&project.slug),
         search,
