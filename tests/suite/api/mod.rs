@@ -1,5 +1,6 @@
 //! The JSON API over real HTTP: every endpoint, every error code, the exact error shape.
 
+mod cases;
 mod errors;
 mod graphql;
 mod login;
