@@ -85,12 +85,14 @@ pub async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Resu
     let db = db::connect(&settings.database_url, settings.database_max_connections).await?;
     match action {
         MigrateAction::Up => {
-            let pending = Migrator::get_pending_migrations(&db).await?.len();
-            Migrator::up(&db, None).await?;
-            println!("Applied {pending} migration(s); the schema is up to date.");
+            let migrated = crate::schema::migrate_up(&settings.database_url, &db).await?;
+            println!(
+                "Applied {} migration(s); the schema is up to date.",
+                migrated.applied
+            );
         }
         MigrateAction::Down { steps } => {
-            Migrator::down(&db, Some(steps)).await?;
+            crate::schema::migrate_down(&settings.database_url, &db, steps).await?;
             println!("Rolled back {steps} migration(s).");
         }
         MigrateAction::Status => {

@@ -16,6 +16,7 @@ pub mod error;
 pub mod private_files;
 pub mod projects;
 pub mod random;
+pub mod schema;
 pub mod services;
 pub mod sessions;
 pub mod shutdown;

@@ -13,7 +13,6 @@ use crate::sessions::{SessionLifetimes, Sessions};
 use crate::throttle::Throttles;
 use crate::tokens::{LastUsedRecorder, TokenHasher, TokenService};
 use crate::verification_cache::VerificationCache;
-use migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
@@ -85,10 +84,10 @@ impl Services {
         }
     }
 
-    /// Connects and brings the schema up to date.
+    /// Connects and brings the schema up to date (once, however many instances start).
     pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Self> {
         let db = db::connect(&settings.database_url, settings.database_max_connections).await?;
-        Migrator::up(&db, None).await?;
+        crate::schema::migrate_up(&settings.database_url, &db).await?;
         Ok(Self::new(db, settings))
     }
 

@@ -312,6 +312,15 @@ pub fn perm(raw: &str) -> latchkey::domain::Permission {
     latchkey::domain::Permission::parse(raw).unwrap()
 }
 
+/// An empty database on `backend`'s server (`None` when its URL variable is unset).
+pub async fn fresh_database(backend: Backend) -> Option<String> {
+    match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => fresh_server_database("LATCHKEY_TEST_POSTGRES_URL", '"').await,
+        Backend::Mysql => fresh_server_database("LATCHKEY_TEST_MYSQL_URL", '`').await,
+    }
+}
+
 /// Creates an empty database on the server named by `variable` and returns its URL.
 async fn fresh_server_database(variable: &str, quote: char) -> Option<String> {
     let base = std::env::var(variable).ok().filter(|v| !v.is_empty())?;

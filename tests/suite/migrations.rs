@@ -56,3 +56,113 @@ backend_tests! {
         assert_eq!(api_token::Entity::find().filter(api_token::Column::ProjectId.eq(project.id)).all(&app.db).await.unwrap().len(), 3);
     }
 }
+
+/// Instances started at the same moment on an empty server database all come up, and the
+/// schema is migrated once: by whichever takes the migration lock, while the others wait.
+async fn instances_starting_together_migrate_once(backend: Backend) {
+    use crate::process::{Server, free_port, latchkey};
+    use sea_orm::{ConnectionTrait, Database};
+    use std::time::{Duration, Instant};
+    let Some(url) = fresh_database(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut servers = Vec::new();
+    for n in 0..3 {
+        let port = free_port();
+        let log = std::fs::File::create(dir.path().join(format!("{n}.log"))).unwrap();
+        let child = latchkey(dir.path())
+            .arg("serve")
+            .env("LATCHKEY_DATABASE_URL", &url)
+            .env(
+                "LATCHKEY_SECRET_KEY",
+                "one key for every instance of this test",
+            )
+            .env("LATCHKEY_BIND", format!("127.0.0.1:{port}"))
+            .env("LATCHKEY_LOG", "info")
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        servers.push((Server(child), port));
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for (n, (server, port)) in servers.iter_mut().enumerate() {
+        loop {
+            if let Ok(response) = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await
+                && response.status() == 200
+            {
+                break;
+            }
+            let log = std::fs::read_to_string(dir.path().join(format!("{n}.log"))).unwrap();
+            assert!(
+                server.0.try_wait().unwrap().is_none(),
+                "instance {n} exited:\n{log}"
+            );
+            assert!(
+                Instant::now() < deadline,
+                "instance {n} never became ready:\n{log}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let logs: Vec<String> = (0..3)
+        .map(|n| std::fs::read_to_string(dir.path().join(format!("{n}.log"))).unwrap())
+        .collect();
+    let applied: Vec<usize> = logs
+        .iter()
+        .map(|log| {
+            log.lines()
+                .filter(|line| line.contains("schema migrated"))
+                .filter_map(|line| {
+                    let count = line.split("applied=").nth(1)?;
+                    count
+                        .split(|c: char| !c.is_ascii_digit())
+                        .next()?
+                        .parse::<usize>()
+                        .ok()
+                })
+                .sum()
+        })
+        .collect();
+    assert_eq!(
+        applied.iter().sum::<usize>(),
+        Migrator::migrations().len(),
+        "every migration applied once in all: {applied:?}\n{}",
+        logs.join("\n---\n")
+    );
+    assert_eq!(
+        applied.iter().filter(|n| **n > 0).count(),
+        1,
+        "one instance migrated: {applied:?}"
+    );
+    let waits = logs
+        .iter()
+        .filter(|log| log.contains("waited=true"))
+        .count();
+    println!(
+        "{backend:?}: migrations applied per instance {applied:?}, {waits} waited for the lock"
+    );
+    let db = Database::connect(url.as_str()).await.unwrap();
+    let rows = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) FROM seaql_migrations",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert_eq!(rows as usize, Migrator::migrations().len());
+}
+
+#[tokio::test]
+async fn instances_starting_together_migrate_once_on_postgres() {
+    instances_starting_together_migrate_once(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn instances_starting_together_migrate_once_on_mysql() {
+    instances_starting_together_migrate_once(Backend::Mysql).await;
+}
