@@ -5,6 +5,7 @@ pub mod api;
 pub mod audit;
 pub mod authority;
 pub mod background;
+pub mod change_feed;
 pub mod client_address;
 pub mod commands;
 pub mod config;

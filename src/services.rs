@@ -55,9 +55,13 @@ impl Services {
             .iter()
             .map(|key| TokenHasher::new(key))
             .collect();
-        let cache = VerificationCache::new(Duration::from_millis(u64::from(
-            settings.verify_cache_ttl_ms,
-        )));
+        // Only PostgreSQL has a change feed to keep long-lived answers true.
+        let pushed = (db.get_database_backend() == sea_orm::DatabaseBackend::Postgres)
+            .then(|| Duration::from_secs(u64::from(settings.verify_cache_pushed_seconds)));
+        let cache = VerificationCache::new(
+            Duration::from_millis(u64::from(settings.verify_cache_ttl_ms)),
+            pushed,
+        );
         let throttles = Arc::new(Throttles::new(&settings.throttle));
         Self {
             tokens: TokenService::new(
@@ -94,6 +98,7 @@ impl Services {
     /// What a long-running server needs before it answers: every stored digest loaded; then
     /// the digest sync, the session sweeper and the last-used flusher running.
     pub async fn start_background_tasks(&self, settings: &Settings) -> Result<usize, AppError> {
+        crate::change_feed::spawn_listener(&self.db, self.tokens.cache().clone());
         let stored = self.tokens.digests().load_all().await?;
         self.tokens.digests().spawn(
             DIGEST_SYNC,

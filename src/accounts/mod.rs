@@ -8,10 +8,12 @@ pub use credentials::revoke_credentials;
 
 use crate::audit::{self, AuditTarget};
 use crate::authority::require_super_admin;
+use crate::change_feed;
 use crate::domain::{Actor, DisplayName, Email, Password, Theme, UserActor};
 use crate::entities::user;
 use crate::error::AppError;
 use crate::throttle::Throttles;
+use crate::verification_cache::Invalidation;
 use crate::verification_cache::VerificationCache;
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -197,8 +199,7 @@ impl Accounts {
             json!({}),
         )
         .await?;
-        txn.commit().await?;
-        self.verification.forget_owner(user_id);
+        change_feed::commit(txn, &self.verification, &[Invalidation::Owner(user_id)]).await?;
         Ok(updated.into())
     }
 

@@ -1,11 +1,13 @@
 //! Typed settings: defaults, then an optional TOML file, then `LATCHKEY_*` variables.
 
+mod caching;
 mod flags;
 mod key_ring;
 mod lifecycle;
 mod secret_key;
 mod throttling;
 
+pub use caching::{DEFAULT_VERIFY_CACHE_PUSHED_SECONDS, DEFAULT_VERIFY_CACHE_TTL_MS};
 pub use key_ring::{DerivedKeys, KeyRing, RingChangeError, RingFile};
 pub use lifecycle::Lifecycle;
 pub use secret_key::{SecretKey, hash_key_id};
@@ -25,7 +27,6 @@ pub const DEFAULT_SESSION_IDLE_MINUTES: u32 = 30;
 pub const DEFAULT_SESSION_ABSOLUTE_HOURS: u32 = 12;
 pub const DEFAULT_ACCESS_TOKEN_MINUTES: u32 = 15;
 pub const DEFAULT_LAST_USED_FLUSH_SECONDS: u32 = 5;
-pub const DEFAULT_VERIFY_CACHE_TTL_MS: u32 = 1_000;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -47,9 +48,11 @@ pub struct Settings {
     pub access_token_minutes: u32,
     /// How often "last used" times are written to the database.
     pub last_used_flush_seconds: u32,
-    /// How long a verification answer may be served from memory; bounds how long a change
-    /// made on another instance goes unseen here.
+    /// How long a verification answer may be served from memory with no change feed
+    /// connected; bounds how long a change made on another instance goes unseen here.
     pub verify_cache_ttl_ms: u32,
+    /// How long while the PostgreSQL change feed is connected.
+    pub verify_cache_pushed_seconds: u32,
     /// How many failures of each kind hold a key back, and for how long.
     pub throttle: ThrottleSettings,
     /// Proxies whose forwarded-for headers are believed (empty: none).
@@ -95,6 +98,7 @@ pub struct FileSettings {
     pub access_token_minutes: Option<u32>,
     pub last_used_flush_seconds: Option<u32>,
     pub verify_cache_ttl_ms: Option<u32>,
+    pub verify_cache_pushed_seconds: Option<u32>,
     pub trusted_proxies: Option<Vec<String>>,
     pub request_deadline_ms: Option<u32>,
     pub shutdown_drain_seconds: Option<u32>,
@@ -191,16 +195,10 @@ impl Settings {
                 .last_used_flush_seconds
                 .unwrap_or(DEFAULT_LAST_USED_FLUSH_SECONDS),
         };
-        let verify_cache_ttl_ms = match env("LATCHKEY_VERIFY_CACHE_TTL_MS") {
-            Some(raw) => parse_positive("LATCHKEY_VERIFY_CACHE_TTL_MS", &raw)?,
-            None => file
-                .verify_cache_ttl_ms
-                .unwrap_or(DEFAULT_VERIFY_CACHE_TTL_MS),
-        };
-        let verify_cache_ttl_ms = at_most(
-            "LATCHKEY_VERIFY_CACHE_TTL_MS",
-            verify_cache_ttl_ms,
-            MAX_VERIFY_CACHE_TTL_MS,
+        let (verify_cache_ttl_ms, verify_cache_pushed_seconds) = caching::resolve_cache_lifetimes(
+            file.verify_cache_ttl_ms,
+            file.verify_cache_pushed_seconds,
+            &env,
         )?;
         let throttle = throttling::resolve_throttle(file.throttle, &env)?;
         let trusted_proxies = throttling::resolve_trusted_proxies(file.trusted_proxies, &env)?;
@@ -236,6 +234,7 @@ impl Settings {
             access_token_minutes,
             last_used_flush_seconds,
             verify_cache_ttl_ms,
+            verify_cache_pushed_seconds,
             throttle,
             trusted_proxies,
             lifecycle,
@@ -252,9 +251,6 @@ fn default_database_url(data_dir: &Path) -> String {
 const MAX_SESSION_ABSOLUTE_HOURS: u32 = 7 * 24;
 /// A login access token is for minutes of work, never for storing.
 const MAX_ACCESS_TOKEN_MINUTES: u32 = 60;
-/// The longest another instance's change may go unseen by this one's cache.
-const MAX_VERIFY_CACHE_TTL_MS: u32 = 3_600_000;
-
 fn at_most(name: &'static str, value: u32, max: u32) -> Result<u32, ConfigError> {
     if value <= max {
         Ok(value)

@@ -5,9 +5,11 @@ use super::store::insert_content_type;
 use super::{ContentType, Projects, load_content_types};
 use crate::audit::{self, AuditTarget};
 use crate::authority::{ProjectAbility, require_ability};
+use crate::change_feed;
 use crate::domain::{API_TOKEN_CONTENT_TYPE, Actor, ContentTypeName, ContentTypeUid};
 use crate::entities::content_type;
 use crate::error::AppError;
+use crate::verification_cache::Invalidation;
 use sea_orm::{ColumnTrait, EntityTrait, ModelTrait, QueryFilter, SqlErr, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
@@ -53,9 +55,13 @@ impl Projects {
             json!({ "display_name": display_name.as_str() }),
         )
         .await?;
-        txn.commit().await?;
         // Full-access and read-only grants now cover one more content type.
-        self.verification.forget_project(project_id);
+        change_feed::commit(
+            txn,
+            &self.verification,
+            &[Invalidation::Project(project_id)],
+        )
+        .await?;
         Ok(ContentType {
             id: inserted.id,
             uid,
@@ -103,8 +109,12 @@ impl Projects {
             json!({}),
         )
         .await?;
-        txn.commit().await?;
-        self.verification.forget_project(project_id);
+        change_feed::commit(
+            txn,
+            &self.verification,
+            &[Invalidation::Project(project_id)],
+        )
+        .await?;
         Ok(())
     }
 }

@@ -7,9 +7,11 @@ use super::store::{
 use super::{Member, Projects};
 use crate::audit::{self, AuditTarget};
 use crate::authority::{ProjectAbility, require_ability};
+use crate::change_feed;
 use crate::domain::{Actor, Email, Role};
 use crate::entities::{membership, user};
 use crate::error::AppError;
+use crate::verification_cache::Invalidation;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, ModelTrait, QueryFilter, Set,
     TransactionTrait,
@@ -67,8 +69,7 @@ impl Projects {
             ));
         }
         insert_membership(&txn, actor, project_id, &user, role).await?;
-        txn.commit().await?;
-        self.verification.forget_owner(user.id);
+        change_feed::commit(txn, &self.verification, &[Invalidation::Owner(user.id)]).await?;
         Ok(Member {
             user_id: user.id,
             email: user.email,
@@ -107,8 +108,7 @@ impl Projects {
             json!({ "from": previous, "to": role.as_str() }),
         )
         .await?;
-        txn.commit().await?;
-        self.verification.forget_owner(user_id);
+        change_feed::commit(txn, &self.verification, &[Invalidation::Owner(user_id)]).await?;
         Ok(())
     }
 
@@ -139,8 +139,7 @@ impl Projects {
             json!({ "role": role, "personal_tokens_revoked": revoked }),
         )
         .await?;
-        txn.commit().await?;
-        self.verification.forget_owner(user_id);
+        change_feed::commit(txn, &self.verification, &[Invalidation::Owner(user_id)]).await?;
         Ok(())
     }
 

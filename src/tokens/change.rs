@@ -6,10 +6,12 @@ use super::store::{self, grant_for, type_of, uids};
 use super::target::Target;
 use super::view;
 use crate::audit::{self, AuditTarget};
+use crate::change_feed;
 use crate::domain::{Action, Actor, PermissionSet};
 use crate::entities::api_token;
 use crate::error::AppError;
 use crate::projects::ContentType;
+use crate::verification_cache::Invalidation;
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
 use serde_json::json;
@@ -117,8 +119,12 @@ impl TokenService {
             serde_json::Value::Object(details),
         )
         .await?;
-        txn.commit().await?;
-        self.cache.forget_token(&current.secret_hash);
+        change_feed::commit(
+            txn,
+            &self.cache,
+            &[Invalidation::Token(current.secret_hash.clone())],
+        )
+        .await?;
         self.view(updated, &new_explicit, &content_types).await
     }
 
@@ -159,8 +165,7 @@ impl TokenService {
             json!({}),
         )
         .await?;
-        txn.commit().await?;
-        self.cache.forget_token(&old_hash);
+        change_feed::commit(txn, &self.cache, &[Invalidation::Retired(old_hash)]).await?;
         tracing::info!("token revoked");
         Ok(RevokedToken {
             id: revoked.id,

@@ -1,5 +1,6 @@
 //! Filling the known-digest set from the database, and keeping it current with the secrets
-//! other instances create and regenerate.
+//! other instances create and regenerate (the polling side of the change feed: on PostgreSQL
+//! they are also pushed).
 
 use crate::entities::api_token;
 use crate::verification_cache::VerificationCache;
@@ -36,9 +37,12 @@ impl DigestSync {
     }
 
     async fn stored_hashes(&self, since: Option<DateTime<Utc>>) -> Result<Vec<String>, DbErr> {
+        // Revoked tokens' digests stay out: the set holds live tokens only, so it does not
+        // grow with every retired secret.
         let mut select = api_token::Entity::find()
             .select_only()
-            .column(api_token::Column::SecretHash);
+            .column(api_token::Column::SecretHash)
+            .filter(api_token::Column::RevokedAt.is_null());
         if let Some(since) = since {
             select = select.filter(api_token::Column::UpdatedAt.gte(since.naive_utc()));
         }

@@ -10,10 +10,12 @@ use super::target::Target;
 use super::verify::VerifyError;
 use super::view::{self, Named};
 use crate::audit::{self, AuditTarget};
+use crate::change_feed;
 use crate::domain::{Action, Actor, ActorKind, Permission};
 use crate::entities::api_token;
 use crate::error::AppError;
 use crate::projects::{Project, load_content_types, lock_project};
+use crate::verification_cache::Invalidation;
 use chrono::Utc;
 use sea_orm::{EntityTrait, TransactionTrait};
 use serde_json::json;
@@ -92,8 +94,12 @@ impl TokenService {
             }),
         )
         .await?;
-        txn.commit().await?;
-        self.cache.add_stored([model.secret_hash.as_str()], false);
+        change_feed::commit(
+            txn,
+            &self.cache,
+            &[Invalidation::Stored(model.secret_hash.clone())],
+        )
+        .await?;
         tracing::info!(token_id = %model.id, "token created");
         let named = self.named_new(actor, model).await?;
         Ok(IssuedToken {
@@ -166,9 +172,15 @@ impl TokenService {
             json!({ "expires_at": expires_at, "lifetime_restarted": expired }),
         )
         .await?;
-        txn.commit().await?;
-        self.cache.forget_token(&old_hash);
-        self.cache.add_stored([updated.secret_hash.as_str()], false);
+        change_feed::commit(
+            txn,
+            &self.cache,
+            &[
+                Invalidation::Retired(old_hash),
+                Invalidation::Stored(updated.secret_hash.clone()),
+            ],
+        )
+        .await?;
         self.issued(updated, secret).await
     }
 
@@ -209,9 +221,15 @@ impl TokenService {
             json!({ "expires_at": expires_at }),
         )
         .await?;
-        txn.commit().await?;
-        self.cache.forget_token(&old_hash.hex);
-        self.cache.add_stored([updated.secret_hash.as_str()], false);
+        change_feed::commit(
+            txn,
+            &self.cache,
+            &[
+                Invalidation::Retired(old_hash.hex),
+                Invalidation::Stored(updated.secret_hash.clone()),
+            ],
+        )
+        .await?;
         self.issued(updated, secret).await
     }
 

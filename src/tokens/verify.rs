@@ -173,7 +173,11 @@ impl Verifier {
     /// personal token, its owner's access), then remember the answer either way.
     #[tracing::instrument(skip_all)]
     async fn load_facts(&self, digest: Digest) -> Result<Arc<TokenFacts>, VerifyError> {
-        if self.cache.is_stored(&digest) == Some(false) || self.cache.is_known_unknown(&digest) {
+        if self.cache.is_known_unknown(&digest) {
+            return Err(VerifyError::Unknown);
+        }
+        let unlisted = self.cache.is_stored(&digest) == Some(false);
+        if unlisted && !self.cache.may_look_up_unlisted() {
             return Err(VerifyError::Unknown);
         }
         let read_at = self.cache.generation();
@@ -218,6 +222,10 @@ impl Verifier {
             owner_access,
             rendered_answer: OnceLock::new(),
         });
+        if unlisted && !facts.revoked {
+            // Made elsewhere and not heard of yet: known from now on.
+            self.cache.add_stored([hash.as_str()], false);
+        }
         self.cache.insert(digest, facts.clone(), read_at);
         Ok(facts)
     }

@@ -1,7 +1,9 @@
-//! Every digest stored in the database, once loaded: a digest outside the set is unknown
-//! without a query, so even an endless stream of distinct made-up tokens never reaches the
-//! database. This process adds its own new secrets before acknowledging them; a sync every
-//! second adds other instances' (`tokens::DigestSync`).
+//! The digest of every live (unrevoked) token in the database, once loaded: a digest outside
+//! the set costs no query unless the small budget of unlisted lookups allows one (it may be a
+//! token made on another instance a moment ago), so even an endless stream of distinct
+//! made-up tokens barely reaches the database. This process adds its own new secrets before
+//! acknowledging them, and takes out the ones it retires; other instances' arrive by the
+//! change feed (PostgreSQL) and by a sync every second (`tokens::DigestSync`).
 
 use super::digest::{ByDigest, Digest};
 use std::collections::HashSet;
@@ -31,5 +33,14 @@ impl KnownDigests {
         if complete {
             self.loaded.store(true, Ordering::Release);
         }
+    }
+
+    pub(super) fn remove(&self, digest: &Digest) {
+        let mut digests = self.digests.write().unwrap_or_else(|p| p.into_inner());
+        digests.remove(digest);
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.digests.read().unwrap_or_else(|p| p.into_inner()).len()
     }
 }

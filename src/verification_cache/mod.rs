@@ -7,15 +7,21 @@
 //! cannot pin the database; a new token can never be in it, as its digest is new.
 //!
 //! Every change made through this process invalidates what it affects before it returns.
-//! Entries also live at most `ttl` (one second by default), which bounds how long another
-//! instance's change can go unseen here. A read that raced a change here is never cached: each
+//! Other instances' changes arrive by push on PostgreSQL (`crate::change_feed`): while the
+//! feed is connected, entries live the long `pushed` lifetime (five minutes by default);
+//! whenever it is not (every other backend, or the feed down or reconnecting), an entry older
+//! than the short `fallback` lifetime (one second by default) counts as absent, which bounds
+//! how long another instance's change can go unseen here. When the feed (re)connects, every
+//! entry is dropped, since changes made while it was away were not heard. A read that raced a change here is never cached: each
 //! invalidation moves a generation on, and facts read under an older generation are dropped
 //! (see `insert`).
 
 mod digest;
+mod invalidation;
 mod known_digests;
 
 pub use digest::Digest;
+pub use invalidation::Invalidation;
 
 use crate::domain::{PermissionSet, ProjectAccess, TokenKind, TokenType};
 use bytes::Bytes;
@@ -23,14 +29,15 @@ use chrono::{DateTime, Utc};
 use digest::ByDigest;
 use known_digests::KnownDigests;
 use moka::sync::Cache;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 const POSITIVE_CAPACITY: u64 = 100_000;
 const NEGATIVE_CAPACITY: u64 = 100_000;
 const NEGATIVE_TTL: Duration = Duration::from_secs(10);
+const UNLISTED_LOOKUPS_PER_SECOND: u32 = 50;
 
 /// What `verify` knows about a token, as of the moment it was read.
 #[derive(Debug)]
@@ -56,35 +63,119 @@ pub struct TokenFacts {
     pub rendered_answer: OnceLock<Bytes>,
 }
 
+/// An answer and when it was read.
+#[derive(Clone)]
+struct Cached {
+    read: Instant,
+    facts: Arc<TokenFacts>,
+}
+
 #[derive(Clone)]
 pub struct VerificationCache {
-    positive: Cache<Digest, Arc<TokenFacts>, ByDigest>,
+    positive: Cache<Digest, Cached, ByDigest>,
     negative: Cache<Digest, (), ByDigest>,
     known: Arc<KnownDigests>,
     /// Moved on by every invalidation, before it invalidates.
     generation: Arc<AtomicU64>,
+    /// The lifetime of an entry while no change feed keeps it true.
+    fallback: Duration,
+    /// Whether this process has a change feed at all, and whether it is connected now.
+    feed: Arc<FeedState>,
+    unlisted_budget: Arc<PerSecond>,
+}
+
+#[derive(Default)]
+struct FeedState {
+    exists: bool,
+    connected: AtomicBool,
+}
+
+/// At most `limit` takes in each second since `start`: one atomic word, so the flood path
+/// takes no lock.
+struct PerSecond {
+    start: Instant,
+    limit: u32,
+    /// The current second (high half) and the takes in it (low half).
+    window: AtomicU64,
+}
+
+impl PerSecond {
+    fn new(limit: u32) -> Self {
+        Self {
+            start: Instant::now(),
+            limit,
+            window: AtomicU64::new(0),
+        }
+    }
+
+    fn take(&self) -> bool {
+        let second = self.start.elapsed().as_secs() & u64::from(u32::MAX);
+        let mut current = self.window.load(Ordering::Relaxed);
+        loop {
+            let (window_second, taken) = (current >> 32, current & u64::from(u32::MAX));
+            let next = if window_second == second {
+                if taken >= u64::from(self.limit) {
+                    return false;
+                }
+                current + 1
+            } else {
+                (second << 32) | 1
+            };
+            match self.window.compare_exchange_weak(
+                current,
+                next,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => current = actual,
+            }
+        }
+    }
 }
 
 impl VerificationCache {
-    pub fn new(ttl: Duration) -> Self {
+    /// A cache whose entries live `fallback`; with `pushed`, a cache fed by a change feed,
+    /// whose entries live `pushed` while the feed is connected.
+    pub fn new(fallback: Duration, pushed: Option<Duration>) -> Self {
+        let longest = pushed.map_or(fallback, |pushed| pushed.max(fallback));
         Self {
             positive: Cache::builder()
                 .max_capacity(POSITIVE_CAPACITY)
-                .time_to_live(ttl)
+                .time_to_live(longest)
                 .support_invalidation_closures()
                 .build_with_hasher(ByDigest::default()),
             negative: Cache::builder()
                 .max_capacity(NEGATIVE_CAPACITY)
-                .time_to_live(NEGATIVE_TTL.min(ttl.max(Duration::from_millis(1)) * 10))
+                .time_to_live(NEGATIVE_TTL.min(fallback.max(Duration::from_millis(1)) * 10))
                 .build_with_hasher(ByDigest::default()),
             known: Arc::default(),
             generation: Arc::default(),
+            fallback,
+            feed: Arc::new(FeedState {
+                exists: pushed.is_some(),
+                connected: AtomicBool::new(false),
+            }),
+            unlisted_budget: Arc::new(PerSecond::new(UNLISTED_LOOKUPS_PER_SECOND)),
         }
     }
 
-    /// `Some(false)` when the digest is certainly not stored; `None` before the set is loaded.
+    /// `Some(false)` when the digest is not in the known set; `None` before it is loaded.
     pub(crate) fn is_stored(&self, digest: &Digest) -> Option<bool> {
         self.known.contains(digest)
+    }
+
+    /// Digests in the known set (for diagnostics, tests and the scale figures).
+    pub fn known_digests(&self) -> usize {
+        self.known.len()
+    }
+
+    /// Whether a digest outside the known set may still be looked up now: it may name a token
+    /// another instance made a moment ago, not heard of yet. At most
+    /// `UNLISTED_LOOKUPS_PER_SECOND` a second, so a flood of made-up tokens stays off the
+    /// database; past that they are refused, as they almost surely deserve.
+    pub(crate) fn may_look_up_unlisted(&self) -> bool {
+        self.unlisted_budget.take()
     }
 
     /// Adds stored digests (hex); `complete` marks the set as holding every stored digest.
@@ -100,7 +191,15 @@ impl VerificationCache {
     }
 
     pub(crate) fn get(&self, digest: &Digest) -> Option<Arc<TokenFacts>> {
-        self.positive.get(digest)
+        let cached = self.positive.get(digest)?;
+        // Without a connected feed nothing keeps an entry true past the fallback lifetime.
+        if self.feed.exists
+            && !self.feed.connected.load(Ordering::Acquire)
+            && cached.read.elapsed() > self.fallback
+        {
+            return None;
+        }
+        Some(cached.facts)
     }
 
     /// The generation to pass to `insert`: read it before reading the facts.
@@ -116,7 +215,13 @@ impl VerificationCache {
         if self.generation() != read_at {
             return;
         }
-        self.positive.insert(digest, facts);
+        self.positive.insert(
+            digest,
+            Cached {
+                read: Instant::now(),
+                facts,
+            },
+        );
         if self.generation() != read_at {
             self.positive.invalidate(&digest);
         }
@@ -159,11 +264,50 @@ impl VerificationCache {
         // dropping everything is the safe answer.
         if self
             .positive
-            .invalidate_entries_if(move |_, facts| predicate(facts))
+            .invalidate_entries_if(move |_, cached| predicate(&cached.facts))
             .is_err()
         {
             self.positive.invalidate_all();
         }
+    }
+
+    /// Drops every answer (a change that could not be read, or changes not heard).
+    pub fn forget_everything(&self) {
+        self.next_generation();
+        self.positive.invalidate_all();
+    }
+
+    /// Applies a change made here or heard from another instance.
+    pub fn apply(&self, change: &Invalidation) {
+        match change {
+            Invalidation::Token(hash) => self.forget_token(hash),
+            Invalidation::Retired(hash) => {
+                self.forget_token(hash);
+                let mut digest = [0u8; 32];
+                if hex::decode_to_slice(hash, &mut digest).is_ok() {
+                    self.known.remove(&digest);
+                }
+            }
+            Invalidation::Stored(hash) => self.add_stored([hash.as_str()], false),
+            Invalidation::Owner(user_id) => self.forget_owner(*user_id),
+            Invalidation::Project(project_id) => self.forget_project(*project_id),
+        }
+    }
+
+    /// The change feed is listening: from now on every change is heard. What was cached
+    /// before may have missed changes made while it was away, so it goes.
+    pub fn feed_connected(&self) {
+        self.forget_everything();
+        self.feed.connected.store(true, Ordering::Release);
+    }
+
+    /// The change feed is down: entries count only for the fallback lifetime again.
+    pub fn feed_lost(&self) {
+        self.feed.connected.store(false, Ordering::Release);
+    }
+
+    pub fn feed_is_connected(&self) -> bool {
+        self.feed.connected.load(Ordering::Acquire)
     }
 
     /// Entries currently held (approximate; for diagnostics and tests).
@@ -197,7 +341,7 @@ mod tests {
 
     #[test]
     fn facts_read_before_an_invalidation_are_not_cached() {
-        let cache = VerificationCache::new(Duration::from_secs(60));
+        let cache = VerificationCache::new(Duration::from_secs(60), None);
         let digest = [7u8; 32];
         let read_at = cache.generation();
         // A revocation committed and invalidated while the facts were being read.
@@ -218,5 +362,62 @@ mod tests {
             cache.get(&[8u8; 32]).is_none(),
             "every kind of invalidation counts"
         );
+    }
+
+    #[test]
+    fn without_a_connected_feed_entries_last_the_fallback_lifetime_only() {
+        let cache =
+            VerificationCache::new(Duration::from_millis(30), Some(Duration::from_secs(60)));
+        let digest = [1u8; 32];
+        let cached = |cache: &VerificationCache| {
+            let read_at = cache.generation();
+            cache.insert(digest, facts(), read_at);
+        };
+        cached(&cache);
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(
+            cache.get(&digest).is_none(),
+            "no feed yet: past the fallback lifetime"
+        );
+
+        cache.feed_connected();
+        cached(&cache);
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(cache.get(&digest).is_some(), "kept true by the feed");
+
+        cache.feed_lost();
+        assert!(
+            cache.get(&digest).is_none(),
+            "the feed is down: the fallback bound again"
+        );
+
+        cached(&cache);
+        cache.feed_connected();
+        assert!(
+            cache.get(&digest).is_none(),
+            "what was cached while it was away goes"
+        );
+    }
+
+    #[test]
+    fn a_retired_digest_leaves_the_known_set() {
+        let cache = VerificationCache::new(Duration::from_secs(1), None);
+        let (kept, retired) = (hex::encode([2u8; 32]), hex::encode([3u8; 32]));
+        cache.add_stored([kept.as_str(), retired.as_str()], true);
+        cache.apply(&Invalidation::Retired(retired.clone()));
+        cache.apply(&Invalidation::Token(kept.clone()));
+        assert_eq!(cache.is_stored(&[2u8; 32]), Some(true));
+        assert_eq!(cache.is_stored(&[3u8; 32]), Some(false));
+        assert_eq!(cache.known_digests(), 1);
+    }
+
+    #[test]
+    fn the_unlisted_lookup_budget_holds_per_second() {
+        let budget = PerSecond::new(5);
+        let taken = (0..20).filter(|_| budget.take()).count();
+        // The loop may straddle a second boundary, never two.
+        assert!((5..=10).contains(&taken), "{taken}");
+        std::thread::sleep(Duration::from_millis(1_100));
+        assert!(budget.take(), "a new second, a new budget");
     }
 }

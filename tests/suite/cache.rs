@@ -114,19 +114,49 @@ backend_tests! {
         tokens.verify(full.secret.expose_secret(), Some(&perm("category.find"))).await.unwrap();
     }
 
-    async fn with_digests_loaded_made_up_tokens_never_reach_the_database(app) {
+    async fn with_digests_loaded_a_flood_of_made_up_tokens_barely_reaches_the_database(app) {
         let project = app.project("acme", Plan::Professional).await;
         let issued = app.issue(&Actor::system(), &project, token("Real")).await;
         app.services.tokens.digests().load_all().await.unwrap();
 
         app.services.close().await.unwrap();
 
-        for _ in 0..20 {
+        // A digest outside the known set is looked up only within the small per-second
+        // budget (it may be a token made elsewhere a moment ago); the rest of a flood is
+        // refused without a query.
+        let (mut looked_up, mut refused) = (0, 0);
+        for _ in 0..400 {
             let made_up = TokenSecret::generate().unwrap();
-            assert!(matches!(app.services.tokens.verify(made_up.expose_secret(), None).await, Err(VerifyError::Unknown)));
+            match app.services.tokens.verify(made_up.expose_secret(), None).await {
+                Err(VerifyError::Backend(_)) => looked_up += 1,
+                Err(VerifyError::Unknown) => refused += 1,
+                other => panic!("{other:?}"),
+            }
         }
+        assert!(looked_up <= 100, "{looked_up} of 400 made-up tokens reached the database");
+        assert!(refused >= 300, "{refused}");
         // A stored token is not mistaken for a made-up one: it needs the database.
         assert!(matches!(app.services.tokens.verify(issued.secret.expose_secret(), None).await, Err(VerifyError::Backend(_))));
+    }
+
+    async fn another_instances_new_token_verifies_here_before_any_sync(app) {
+        let project = app.project("acme", Plan::Professional).await;
+        let here = app.services.clone();
+        here.tokens.digests().load_all().await.unwrap();
+        let elsewhere = latchkey::services::Services::connect_and_migrate(&app.settings).await.unwrap();
+        let known = here.tokens.cache().known_digests();
+
+        let new = latchkey::tokens::NewToken::parse(token("Made elsewhere"), chrono::Utc::now()).unwrap();
+        let issued = elsewhere.tokens.create(&Actor::system(), project.id, new).await.unwrap();
+        let secret = issued.secret.expose_secret();
+
+        // Neither heard of nor synced: one lookup finds it, and from then on it is known.
+        assert_eq!(here.tokens.verify(secret, None).await.unwrap().id, issued.token.id);
+        assert_eq!(here.tokens.cache().known_digests(), known + 1);
+        // This instance's own new tokens are known before they are handed out.
+        let own = app.issue(&Actor::system(), &project, token("Made here")).await;
+        assert_eq!(here.tokens.cache().known_digests(), known + 2);
+        here.tokens.verify(own.secret.expose_secret(), None).await.unwrap();
     }
 
     async fn another_instances_new_token_is_seen_after_a_sync(app) {
@@ -135,18 +165,37 @@ backend_tests! {
         here.tokens.digests().load_all().await.unwrap();
         let elsewhere = latchkey::services::Services::connect_and_migrate(&app.settings).await.unwrap();
         let before = chrono::Utc::now() - chrono::Duration::seconds(5);
-
-        let new = NewTokenInput { ..token("Made elsewhere") };
-        let new = latchkey::tokens::NewToken::parse(new, chrono::Utc::now()).unwrap();
+        let new = latchkey::tokens::NewToken::parse(token("Made elsewhere"), chrono::Utc::now()).unwrap();
         let issued = elsewhere.tokens.create(&Actor::system(), project.id, new).await.unwrap();
-        let secret = issued.secret.expose_secret();
-        assert!(matches!(here.tokens.verify(secret, None).await, Err(VerifyError::Unknown)), "not synced yet");
+        let known = here.tokens.cache().known_digests();
 
         here.tokens.digests().since(before).await.unwrap();
 
-        assert_eq!(here.tokens.verify(secret, None).await.unwrap().id, issued.token.id);
-        // This instance's own new tokens need no sync at all.
-        let own = app.issue(&Actor::system(), &project, token("Made here")).await;
-        here.tokens.verify(own.secret.expose_secret(), None).await.unwrap();
+        assert_eq!(here.tokens.cache().known_digests(), known + 1);
+        assert_eq!(here.tokens.verify(issued.secret.expose_secret(), None).await.unwrap().id, issued.token.id);
+    }
+
+    async fn retired_secrets_leave_the_known_set(app) {
+        let project = app.project("acme", Plan::Professional).await;
+        let tokens = &app.services.tokens;
+        let system = Actor::system();
+        tokens.digests().load_all().await.unwrap();
+        let issued = app.issue(&system, &project, NewTokenInput { duration: DurationInput::Days(7), ..token("Looping") }).await;
+        let known = tokens.cache().known_digests();
+
+        // A token refreshing itself in a loop does not grow the set.
+        let mut secret = issued.secret.expose_secret().to_owned();
+        for _ in 0..25 {
+            secret = tokens.refresh(&secret, None).await.unwrap().secret.expose_secret().to_owned();
+        }
+        assert_eq!(tokens.cache().known_digests(), known);
+        tokens.regenerate(&system, project.id, issued.token.id).await.unwrap();
+        assert_eq!(tokens.cache().known_digests(), known);
+        tokens.revoke(&system, project.id, issued.token.id).await.unwrap();
+        assert_eq!(tokens.cache().known_digests(), known - 1);
+        // A restart loads live tokens only.
+        let restarted = latchkey::services::Services::connect_and_migrate(&app.settings).await.unwrap();
+        restarted.tokens.digests().load_all().await.unwrap();
+        assert_eq!(restarted.tokens.cache().known_digests(), known - 1);
     }
 }

@@ -17,6 +17,7 @@ mod dashboard;
 mod escalation;
 mod faults;
 mod health;
+mod instances;
 mod key_ring;
 mod listing;
 mod matrix;

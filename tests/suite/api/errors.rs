@@ -76,7 +76,8 @@ backend_tests! {
         read.assert_error(503, "unavailable");
         assert_eq!(read.headers["retry-after"], "1");
         assert_eq!(read.headers["cache-control"], "no-store");
-        // An unknown digest is refused without the database (the known-digest set is in memory).
-        assert_eq!(unknown.status, 401);
+        // A digest outside the known set may be a token made elsewhere a moment ago: within
+        // the small lookup budget it is looked up, and the outage shows.
+        unknown.assert_error(503, "unavailable");
     }
 }

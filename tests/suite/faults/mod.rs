@@ -77,7 +77,19 @@ mod a_tokens_table_locked_by_another_client {
 
 async fn locked_table(backend: Backend, lock: &str, unlock: Option<&str>) {
     use sea_orm::{ConnectionTrait, TransactionTrait};
-    let Some(app) = TestApp::spawn_routed(backend, |_| None, product_cache_lifetime).await else {
+    // A lock cuts no connection: PostgreSQL's change feed stays up and keeps cached answers
+    // true (nobody can revoke through the lock either). The pushed lifetime is held to the
+    // fallback one, so that it is the reads waiting on the lock that are under test.
+    let Some(app) = TestApp::spawn_routed(
+        backend,
+        |_| None,
+        |settings| {
+            product_cache_lifetime(settings);
+            settings.verify_cache_pushed_seconds = 1;
+        },
+    )
+    .await
+    else {
         return;
     };
     let direct = app.db.clone();

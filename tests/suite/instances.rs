@@ -1,0 +1,292 @@
+//! Two real `latchkey serve` processes on one fresh PostgreSQL database, sharing the secret
+//! key: what one instance changes, the other hears by push. Runs when
+//! `LATCHKEY_TEST_POSTGRES_URL` is set.
+
+use crate::helpers::*;
+use crate::process::{Server, free_port, latchkey};
+use latchkey::config::{FileSettings, Settings};
+use latchkey::domain::{Actor, Plan};
+use latchkey::services::Services;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const SHARED_KEY: &str = "one secret key shared by every instance of the test";
+
+struct Instance {
+    _server: Server,
+    base: String,
+    log: PathBuf,
+}
+
+impl Instance {
+    async fn start(dir: &Path, name: &str, url: &str, env: &[(&str, &str)]) -> Instance {
+        let port = free_port();
+        let log = dir.join(format!("{name}.log"));
+        // The application name tells this instance's connections apart in pg_stat_activity.
+        let url = format!("{url}?application_name=latchkey-{name}");
+        let child = latchkey(dir)
+            .arg("serve")
+            .envs(env.iter().copied())
+            .env("LATCHKEY_DATABASE_URL", &url)
+            .env("LATCHKEY_SECRET_KEY", SHARED_KEY)
+            .env("LATCHKEY_BIND", format!("127.0.0.1:{port}"))
+            .env("LATCHKEY_LOG", "info")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let instance = Instance {
+            _server: Server(child),
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        instance.wait_for_log("change feed listening", 1).await;
+        instance
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until `line` has been logged `times` times.
+    async fn wait_for_log(&self, line: &str, times: usize) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.log().matches(line).count() < times {
+            assert!(
+                Instant::now() < deadline,
+                "never logged {line:?} {times}×:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+struct Cluster {
+    a: Instance,
+    b: Instance,
+    /// The test's own connection, for pg_stat_activity.
+    db: DatabaseConnection,
+    admin: String,
+    client: reqwest::Client,
+}
+
+impl Cluster {
+    async fn start(dir: &Path, env: &[(&str, &str)]) -> Option<Cluster> {
+        let url = fresh_database(Backend::Postgres).await?;
+        let a = Instance::start(dir, "a", &url, env).await;
+        let b = Instance::start(dir, "b", &url, env).await;
+        let settings = Settings::resolve(
+            FileSettings {
+                database_url: Some(url.clone()),
+                secret_key: Some(SHARED_KEY.into()),
+                data_dir: Some(dir.join("data")),
+                database_max_connections: Some(2),
+                ..FileSettings::default()
+            },
+            |_| None,
+        )
+        .unwrap();
+        let services = Services::connect_and_migrate(&settings).await.unwrap();
+        let project = services
+            .projects
+            .create(
+                &Actor::system(),
+                latchkey::projects::NewProject {
+                    name: latchkey::domain::ProjectName::parse("acme").unwrap(),
+                    slug: latchkey::domain::ProjectSlug::parse("acme").unwrap(),
+                    plan: Plan::ProfessionalUnlimited,
+                    owner: None,
+                },
+            )
+            .await
+            .unwrap();
+        let new = latchkey::tokens::NewToken::parse(token("admin"), chrono::Utc::now()).unwrap();
+        let admin = services
+            .tokens
+            .create(&Actor::system(), project.id, new)
+            .await
+            .unwrap();
+        Some(Cluster {
+            a,
+            b,
+            db: Database::connect(url.as_str()).await.unwrap(),
+            admin: admin.secret.expose_secret().to_owned(),
+            client: reqwest::Client::new(),
+        })
+    }
+
+    /// A new read-only token, created through `on`'s API: (id, secret).
+    async fn create(&self, on: &Instance, name: &str) -> (String, String) {
+        let reply: Value = self
+            .client
+            .post(format!("{}/api/v1/tokens", on.base))
+            .bearer_auth(&self.admin)
+            .json(&json!({ "name": name }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (
+            reply["id"].as_str().expect("an id").to_owned(),
+            reply["token"].as_str().expect("a secret").to_owned(),
+        )
+    }
+
+    async fn revoke(&self, on: &Instance, id: &str) {
+        let reply = self
+            .client
+            .delete(format!("{}/api/v1/tokens/{id}", on.base))
+            .bearer_auth(&self.admin)
+            .send()
+            .await
+            .unwrap();
+        assert!(reply.status().is_success(), "{}", reply.status());
+    }
+
+    async fn verify(&self, on: &Instance, secret: &str) -> u16 {
+        self.client
+            .post(format!("{}/api/v1/verify", on.base))
+            .json(&json!({ "token": secret }))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// One trial: a token created on A and verified (so cached) on B, then revoked on A; the
+    /// time from A's acknowledgement until B refuses it.
+    async fn revocation_delay(&self, n: usize) -> Duration {
+        let (id, secret) = self.create(&self.a, &format!("trial {n}")).await;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let status = self.verify(&self.b, &secret).await;
+            if status == 200 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "B never accepted trial {n} ({status}):\n{}",
+                self.b.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            self.verify(&self.b, &secret).await,
+            200,
+            "trial {n}: cached on B"
+        );
+        self.revoke(&self.a, &id).await;
+        let acknowledged = Instant::now();
+        loop {
+            let status = self.verify(&self.b, &secret).await;
+            if status == 401 {
+                return acknowledged.elapsed();
+            }
+            assert_eq!(status, 200, "trial {n}");
+            assert!(
+                acknowledged.elapsed() < Duration::from_secs(10),
+                "B still accepts trial {n} 10 s after its revocation"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+
+    /// Terminates B's listening connection, if it has one now; whether it had.
+    async fn terminate_bs_listener(&self) -> bool {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND application_name = 'latchkey-b' \
+                 AND query LIKE 'LISTEN%'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap() > 0
+    }
+}
+
+/// p50, p99 and max, in milliseconds.
+fn spread(mut delays: Vec<Duration>) -> (f64, f64, f64) {
+    delays.sort();
+    let at = |q: f64| {
+        let index = ((delays.len() as f64 * q).ceil() as usize).clamp(1, delays.len()) - 1;
+        delays[index].as_secs_f64() * 1000.0
+    };
+    (at(0.50), at(0.99), at(1.0))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_on_one_instance_is_pushed_to_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    // The long lifetime on: without the push, B would keep a revoked answer for 5 minutes.
+    let Some(cluster) = Cluster::start(
+        dir.path(),
+        &[
+            ("LATCHKEY_VERIFY_CACHE_PUSHED_SECONDS", "300"),
+            ("LATCHKEY_VERIFY_CACHE_TTL_MS", "1000"),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+
+    // Created on A, it verifies on B at once: B heard of its digest.
+    let (_, secret) = cluster.create(&cluster.a, "fresh").await;
+    assert_eq!(cluster.verify(&cluster.b, &secret).await, 200);
+
+    let mut delays = Vec::new();
+    for n in 0..100 {
+        delays.push(cluster.revocation_delay(n).await);
+    }
+    let (p50, p99, max) = spread(delays);
+    println!(
+        "pushed: revoked on A, refused on B after p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms"
+    );
+    assert!(max < 100.0, "max {max:.1} ms");
+
+    // B's listener killed, and killed again whenever it comes back: B falls back to the short
+    // lifetime, and the bound still holds.
+    let mut delays = Vec::new();
+    let mut kills = 0;
+    for n in 100..120 {
+        if cluster.terminate_bs_listener().await {
+            kills += 1;
+        }
+        delays.push(cluster.revocation_delay(n).await);
+    }
+    let (p50, p99, max) = spread(delays);
+    println!(
+        "listener terminated {kills}×: refused on B after p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms"
+    );
+    assert!(kills >= 1);
+    assert!(max < 1_500.0, "max {max:.1} ms");
+    assert!(
+        cluster.b.log().contains("change feed lost"),
+        "{}",
+        cluster.b.log()
+    );
+
+    // Left alone, B reconnects and pushes bite again.
+    let lost = cluster.b.log().matches("change feed lost").count();
+    cluster
+        .b
+        .wait_for_log("change feed listening", lost + 1)
+        .await;
+    let mut delays = Vec::new();
+    for n in 120..140 {
+        delays.push(cluster.revocation_delay(n).await);
+    }
+    let (_, _, max) = spread(delays);
+    println!("reconnected: max {max:.1} ms");
+    assert!(max < 100.0, "max {max:.1} ms after reconnecting");
+}
