@@ -1,7 +1,8 @@
 //! Micro-benchmarks of the verification path: `cargo bench --bench verify`.
 //!
 //! Token generation, the format check, the keyed hash, and `verify` on a warm cache and on a
-//! miss that reads SQLite.
+//! miss that reads SQLite; with `LATCHKEY_BENCH_POSTGRES_URL` set, also on a warm cache kept
+//! by PostgreSQL's change feed and on a miss reading PostgreSQL (a fresh database each run).
 
 // A benchmark fixture that cannot be built is a failed benchmark.
 #![allow(clippy::expect_used)]
@@ -21,11 +22,30 @@ struct Fixture {
     _dir: tempfile::TempDir,
 }
 
-async fn fixture() -> Fixture {
+/// A fresh database on the PostgreSQL server `base` names.
+async fn fresh_postgres(base: &str) -> String {
+    use sea_orm::ConnectionTrait;
+    let admin = sea_orm::Database::connect(base).await.expect("postgres");
+    let name = format!("lk_bench_{}", uuid::Uuid::now_v7().simple());
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create database");
+    let (head, _) = base.rsplit_once('/').expect("a database in the URL");
+    format!("{head}/{name}")
+}
+
+/// SQLite by default; with `postgres`, that database with the change feed listening.
+async fn fixture(postgres: Option<String>) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
+    let on_postgres = postgres.is_some();
     let settings = Settings::resolve(
         FileSettings {
             data_dir: Some(dir.path().to_owned()),
+            secret_key: postgres
+                .as_ref()
+                .map(|_| "a benchmark key of thirty-two characters or more".to_owned()),
+            database_url: postgres,
             verify_cache_ttl_ms: Some(3_600_000),
             ..FileSettings::default()
         },
@@ -35,6 +55,15 @@ async fn fixture() -> Fixture {
     let services = Services::connect_and_migrate(&settings)
         .await
         .expect("database");
+    if on_postgres {
+        services
+            .start_background_tasks(&settings)
+            .await
+            .expect("background tasks");
+        while !services.tokens.cache().feed_is_connected() {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
     let system = Actor::system();
     let project = services
         .projects
@@ -92,7 +121,7 @@ fn verification(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("runtime");
-    let fixture = runtime.block_on(fixture());
+    let fixture = runtime.block_on(fixture(None));
     let tokens = &fixture.services.tokens;
     let permission = Permission::parse("api-token.find").expect("permission");
     runtime
@@ -110,5 +139,46 @@ fn verification(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, token_format, verification);
+/// The change feed's listener and heartbeat run on a runtime thread of their own, as in the
+/// server.
+fn verification_on_postgres(c: &mut Criterion) {
+    let Some(base) = std::env::var("LATCHKEY_BENCH_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    else {
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let fixture = runtime.block_on(async { fixture(Some(fresh_postgres(&base).await)).await });
+    let tokens = &fixture.services.tokens;
+    let permission = Permission::parse("api-token.find").expect("permission");
+    runtime
+        .block_on(tokens.verify(&fixture.secret, Some(&permission)))
+        .expect("valid");
+    c.bench_function(
+        "verify, warm cache kept by the PostgreSQL change feed",
+        |b| {
+            b.iter(|| {
+                runtime.block_on(tokens.verify(black_box(&fixture.secret), Some(&permission)))
+            })
+        },
+    );
+    c.bench_function("verify, miss reading PostgreSQL", |b| {
+        b.iter(|| {
+            tokens.cache().forget_token(&fixture.stored_hash);
+            runtime.block_on(tokens.verify(black_box(&fixture.secret), Some(&permission)))
+        })
+    });
+}
+
+criterion_group!(
+    benches,
+    token_format,
+    verification,
+    verification_on_postgres
+);
 criterion_main!(benches);

@@ -37,7 +37,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let url = local_url(listener.local_addr()?);
         let setup_code = if services.accounts.count().await? == 0 {
-            let code = new_setup_code()?;
+            let code = setup_code_of(&settings.keys);
             tracing::warn!(
                 setup_code = %code,
                 setup_url = %format!("{url}/setup"),
@@ -251,14 +251,17 @@ fn local_url(address: std::net::SocketAddr) -> String {
     format!("http://{}", std::net::SocketAddr::new(ip, address.port()))
 }
 
-fn new_setup_code() -> anyhow::Result<String> {
+/// The first-run setup code, derived from the secret key: every instance sharing the key
+/// prints the same one, so the browser may finish setup on whichever instance it reaches.
+/// It guards setup only while no user exists.
+fn setup_code_of(keys: &crate::config::KeyRing) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let bytes = crate::random::bytes::<8>()?;
-    let chars: String = bytes
+    let derived = keys.current().derive("first-run-setup-code");
+    let chars: String = derived[..8]
         .iter()
         .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
         .collect();
-    Ok(format!("{}-{}", &chars[..4], &chars[4..]))
+    format!("{}-{}", &chars[..4], &chars[4..])
 }
 
 /// The process is up.

@@ -1,12 +1,16 @@
 //! "Last used" without a database write per request: successful uses are noted in memory
-//! and written by a background flusher as one statement per flush (and once more at
-//! shutdown), plus a read and a write of the recent clients when new ones were seen.
+//! and written by a background flusher as one short transaction per flush (and once more at
+//! shutdown): lock the batch's rows, move last-used times forward, merge new clients. Safe
+//! with several instances flushing the same tokens.
 
 use super::recent_clients::{self, RecentClient};
 use crate::entities::api_token;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{CaseStatement, Expr};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::{CaseStatement, Condition, Expr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -90,9 +94,8 @@ impl LastUsedRecorder {
         self.statements.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Writes what is pending as one `UPDATE … SET last_used_at = CASE id … END`, and, when
-    /// new clients were seen, merges them into the tokens' recent clients (one read, one
-    /// write).
+    /// Writes what is pending: `UPDATE … SET last_used_at = CASE id … END` and, when new
+    /// clients were seen, their merge into the tokens' recent clients, in one transaction.
     pub async fn flush(&self) -> Result<usize, DbErr> {
         let batch: Vec<(Uuid, Pending)> = {
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
@@ -126,56 +129,63 @@ impl LastUsedRecorder {
         Ok(batch.len())
     }
 
+    /// One transaction: the batch's rows are locked in id order first (so two instances
+    /// flushing overlapping batches wait for each other instead of deadlocking), then the
+    /// last-used times move forward only (an older use flushed later never wins), then the
+    /// clients seen are merged into what is stored now, so no instance's are lost.
     async fn write(&self, batch: &[(Uuid, Pending)]) -> Result<(), DbErr> {
-        let used: Vec<(Uuid, DateTime<Utc>)> = batch
-            .iter()
-            .filter_map(|(id, pending)| pending.at.map(|at| (*id, at)))
-            .collect();
-        if !used.is_empty() {
-            let mut case = CaseStatement::new();
-            for (id, at) in &used {
-                case = case.case(api_token::Column::Id.eq(*id), Expr::val(at.naive_utc()));
-            }
-            let case = case.finally(Expr::col(api_token::Column::LastUsedAt));
-            api_token::Entity::update_many()
-                .col_expr(api_token::Column::LastUsedAt, case.into())
-                .filter(api_token::Column::Id.is_in(used.iter().map(|(id, _)| *id)))
-                .exec(&self.db)
-                .await?;
+        let txn = self.db.begin().await?;
+        let sqlite = txn.get_database_backend() == sea_orm::DatabaseBackend::Sqlite;
+        if sqlite {
+            // SQLite has no row locks and one writer: write first, so the transaction holds
+            // the write lock from its start (a read first would have to upgrade, and two
+            // upgrading readers fail at once instead of waiting).
+            advance_last_used(&txn, batch).await?;
+        }
+        let mut ids: Vec<Uuid> = batch.iter().map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        let mut locked = api_token::Entity::find()
+            .select_only()
+            .column(api_token::Column::Id)
+            .column(api_token::Column::RecentClients)
+            .filter(api_token::Column::Id.is_in(ids.iter().copied()))
+            .order_by_asc(api_token::Column::Id);
+        if !sqlite {
+            locked = locked.lock_exclusive();
+        }
+        let stored: Vec<(Uuid, Option<String>)> = locked.into_tuple().all(&txn).await?;
+        if stored.is_empty() {
+            // Every token of the batch was deleted meanwhile.
+            return txn.commit().await;
+        }
+        if !sqlite {
+            advance_last_used(&txn, batch).await?;
         }
         let seen: HashMap<Uuid, &[RecentClient]> = batch
             .iter()
             .filter(|(_, pending)| !pending.clients.is_empty())
             .map(|(id, pending)| (*id, pending.clients.as_slice()))
             .collect();
-        if seen.is_empty() {
-            return Ok(());
+        let merged: Vec<(Uuid, String)> = stored
+            .iter()
+            .filter_map(|(id, stored)| {
+                let new = seen.get(id)?;
+                Some((*id, recent_clients::merged(stored.as_deref(), new)))
+            })
+            .collect();
+        if !merged.is_empty() {
+            let mut case = CaseStatement::new();
+            for (id, clients) in &merged {
+                case = case.case(api_token::Column::Id.eq(*id), Expr::val(clients.clone()));
+            }
+            let case = case.finally(Expr::col(api_token::Column::RecentClients));
+            api_token::Entity::update_many()
+                .col_expr(api_token::Column::RecentClients, case.into())
+                .filter(api_token::Column::Id.is_in(merged.iter().map(|(id, _)| *id)))
+                .exec(&txn)
+                .await?;
         }
-        let stored: Vec<(Uuid, Option<String>)> = api_token::Entity::find()
-            .select_only()
-            .column(api_token::Column::Id)
-            .column(api_token::Column::RecentClients)
-            .filter(api_token::Column::Id.is_in(seen.keys().copied()))
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        if stored.is_empty() {
-            // Every token seen was deleted meanwhile.
-            return Ok(());
-        }
-        let mut case = CaseStatement::new();
-        for (id, stored) in &stored {
-            let new = seen.get(id).copied().unwrap_or_default();
-            let merged = recent_clients::merged(stored.as_deref(), new);
-            case = case.case(api_token::Column::Id.eq(*id), Expr::val(merged));
-        }
-        let case = case.finally(Expr::col(api_token::Column::RecentClients));
-        api_token::Entity::update_many()
-            .col_expr(api_token::Column::RecentClients, case.into())
-            .filter(api_token::Column::Id.is_in(stored.iter().map(|(id, _)| *id)))
-            .exec(&self.db)
-            .await?;
-        Ok(())
+        txn.commit().await
     }
 
     /// Flushes on `schedule` until the process ends.
@@ -186,4 +196,39 @@ impl LastUsedRecorder {
             async move { recorder.flush().await }
         });
     }
+}
+
+/// Moves each token's last-used time forward to its pending one, never back: an older use
+/// flushed later (by another instance, say) does not win.
+async fn advance_last_used(
+    txn: &sea_orm::DatabaseTransaction,
+    batch: &[(Uuid, Pending)],
+) -> Result<(), DbErr> {
+    let used: Vec<(Uuid, DateTime<Utc>)> = batch
+        .iter()
+        .filter_map(|(id, pending)| pending.at.map(|at| (*id, at)))
+        .collect();
+    if used.is_empty() {
+        return Ok(());
+    }
+    let mut case = CaseStatement::new();
+    for (id, at) in &used {
+        let at = at.naive_utc();
+        let newer = Condition::any()
+            .add(api_token::Column::LastUsedAt.is_null())
+            .add(api_token::Column::LastUsedAt.lt(at));
+        case = case.case(
+            Condition::all()
+                .add(api_token::Column::Id.eq(*id))
+                .add(newer),
+            Expr::val(at),
+        );
+    }
+    let case = case.finally(Expr::col(api_token::Column::LastUsedAt));
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::LastUsedAt, case.into())
+        .filter(api_token::Column::Id.is_in(used.iter().map(|(id, _)| *id)))
+        .exec(txn)
+        .await?;
+    Ok(())
 }

@@ -53,3 +53,40 @@ backend_tests! {
         assert_eq!(app.services.tokens.count_active(project.id).await.unwrap(), 3);
     }
 }
+
+backend_tests! {
+    /// Two instances flushing the same token's uses at once: the newest last-used time wins
+    /// whichever flush lands last, and neither instance's new clients are lost.
+    async fn two_instances_flushing_one_token_merge(app) {
+        use latchkey::domain::Actor;
+        let project = app.project("acme", Plan::Professional).await;
+        let id = app.issue(&Actor::system(), &project, token("Shared")).await.token.id;
+        let here = app.services.last_used.clone();
+        let elsewhere = latchkey::services::Services::connect_and_migrate(&app.settings).await.unwrap().last_used;
+        let stored = || async {
+            api_token::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap()
+        };
+
+        // A newer use flushed first, an older one after it: the newer stays.
+        let newer = chrono::Utc::now();
+        here.record(id, newer);
+        here.flush().await.unwrap();
+        elsewhere.record(id, newer - chrono::Duration::hours(1));
+        elsewhere.flush().await.unwrap();
+        let last_used = stored().await.last_used_at.unwrap().and_utc();
+        assert_eq!(last_used.timestamp_millis(), newer.timestamp_millis(), "the last-used time went back");
+
+        for round in 0..20u8 {
+            let at = chrono::Utc::now();
+            here.record_from(id, at, Some([10, 0, 0, round].into()), Some("instance a"));
+            elsewhere.record_from(id, at, Some([10, 1, 0, round].into()), Some("instance b"));
+            let (a, b) = tokio::join!(here.flush(), elsewhere.flush());
+            a.unwrap();
+            b.unwrap();
+            let clients = stored().await.recent_clients.unwrap_or_default();
+            for ip in [format!("10.0.0.{round}"), format!("10.1.0.{round}")] {
+                assert!(clients.contains(&format!("\"{ip}\"")), "round {round}: {ip} lost: {clients}");
+            }
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! Two real `latchkey serve` processes on one fresh PostgreSQL database, sharing the secret
-//! key: what one instance changes, the other hears by push. Runs when
-//! `LATCHKEY_TEST_POSTGRES_URL` is set.
+//! key: what one instance changes, the other hears by push, and a browser behind nginx keeps
+//! working whichever answers. Runs when `LATCHKEY_TEST_POSTGRES_URL` is set (the module is
+//! named so that the PostgreSQL suite, `-- ::postgres`, selects it).
 
 use crate::helpers::*;
 use crate::process::{Server, free_port, latchkey};
@@ -69,6 +70,9 @@ struct Cluster {
     b: Instance,
     /// The test's own connection, for pg_stat_activity.
     db: DatabaseConnection,
+    /// The test's own services on the same database, for fixtures.
+    services: Services,
+    project: latchkey::projects::Project,
     admin: String,
     client: reqwest::Client,
 }
@@ -113,6 +117,8 @@ impl Cluster {
             a,
             b,
             db: Database::connect(url.as_str()).await.unwrap(),
+            services,
+            project,
             admin: admin.secret.expose_secret().to_owned(),
             client: reqwest::Client::new(),
         })
@@ -224,8 +230,21 @@ fn spread(mut delays: Vec<Duration>) -> (f64, f64, f64) {
     (at(0.50), at(0.99), at(1.0))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_revocation_on_one_instance_is_pushed_to_the_other() {
+mod postgres {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_revocation_on_one_instance_is_pushed_to_the_other() {
+        revocations_are_pushed().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_browser_behind_nginx_keeps_working_whichever_instance_answers() {
+        browser_behind_nginx().await;
+    }
+}
+
+async fn revocations_are_pushed() {
     let dir = tempfile::tempdir().unwrap();
     // The long lifetime on: without the push, B would keep a revoked answer for 5 minutes.
     let Some(cluster) = Cluster::start(
@@ -289,4 +308,228 @@ async fn a_revocation_on_one_instance_is_pushed_to_the_other() {
     let (_, _, max) = spread(delays);
     println!("reconnected: max {max:.1} ms");
     assert!(max < 100.0, "max {max:.1} ms after reconnecting");
+}
+
+/// nginx from the Debian package, started on a random port with a generated config that
+/// sends each request to the next instance in turn (no upstream keep-alive, so the turn comes
+/// on every request), and says in a header which one answered.
+struct Nginx {
+    _server: Server,
+    base: String,
+}
+
+impl Nginx {
+    async fn start(dir: &Path, upstreams: &[&Instance]) -> Nginx {
+        let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+            .into_iter()
+            .find(|path| Path::new(path).exists())
+            .expect("nginx is not installed: apt-get install nginx-light (.ci/run does)");
+        let port = free_port();
+        let root = dir.join("nginx");
+        std::fs::create_dir_all(root.join("temp")).unwrap();
+        let servers: String = upstreams
+            .iter()
+            .map(|instance| format!("server {};\n", instance.base.trim_start_matches("http://")))
+            .collect();
+        let temp = root.join("temp").display().to_string();
+        let config = format!(
+            "worker_processes 1;\npid {root}/nginx.pid;\nerror_log {root}/error.log;\n\
+             events {{ worker_connections 64; }}\n\
+             http {{\n access_log off;\n client_body_temp_path {temp}/body;\n\
+             proxy_temp_path {temp}/proxy;\n fastcgi_temp_path {temp}/fastcgi;\n\
+             uwsgi_temp_path {temp}/uwsgi;\n scgi_temp_path {temp}/scgi;\n\
+             upstream latchkey {{\n{servers}}}\n\
+             server {{\n listen 127.0.0.1:{port};\n location / {{\n  proxy_pass http://latchkey;\n\
+             proxy_set_header Host $http_host;\n\
+             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n\
+             add_header X-Upstream $upstream_addr always;\n }}\n }}\n}}\n",
+            root = root.display(),
+        );
+        let config_path = root.join("nginx.conf");
+        std::fs::write(&config_path, config).unwrap();
+        let child = std::process::Command::new(binary)
+            .arg("-p")
+            .arg(&root)
+            .arg("-c")
+            .arg(&config_path)
+            .args(["-g", "daemon off;"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let nginx = Nginx {
+            _server: Server(child),
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while reqwest::get(format!("{}/healthz", nginx.base))
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "nginx did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        nginx
+    }
+}
+
+fn csrf_of(html: &str) -> String {
+    crate::dashboard::field_value(html, "csrf_token").expect("a CSRF token")
+}
+
+async fn browser_behind_nginx() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(cluster) = Cluster::start(dir.path(), &[("LATCHKEY_COOKIE_SECURE", "false")]).await
+    else {
+        return;
+    };
+    let nginx = Nginx::start(dir.path(), &[&cluster.a, &cluster.b]).await;
+
+    // First-run setup: both instances print the same code, so A's works on B.
+    let code_of = |instance: &Instance| {
+        let log = instance.log();
+        let (_, after) = log
+            .split_once("setup_code=")
+            .expect("a setup code in the log");
+        after.split_whitespace().next().unwrap().to_owned()
+    };
+    assert_eq!(
+        code_of(&cluster.a),
+        code_of(&cluster.b),
+        "one setup code for all instances"
+    );
+    let setup = reqwest::Client::builder()
+        .cookie_provider(std::sync::Arc::new(reqwest::cookie::Jar::default()))
+        .build()
+        .unwrap();
+    let form = setup
+        .get(format!("{}/setup", cluster.b.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let done = setup
+        .post(format!("{}/setup", cluster.b.base))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(crate::dashboard::form_encoded(&[
+            ("csrf_token", csrf_of(&form).as_str()),
+            ("setup_code", code_of(&cluster.a).as_str()),
+            ("email", "root@example.com"),
+            ("display_name", "Root"),
+            ("password", PASSWORD),
+            ("password_confirmation", PASSWORD),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.url().path(), "/admin", "set up on B with A's code");
+
+    let email = latchkey::domain::Email::parse("ada@example.com").unwrap();
+    cluster
+        .services
+        .accounts
+        .create_user(
+            &Actor::system(),
+            latchkey::accounts::NewUser {
+                email: email.clone(),
+                display_name: latchkey::domain::DisplayName::parse("Ada").unwrap(),
+                password: latchkey::domain::Password::parse(PASSWORD.into(), &[]).unwrap(),
+                is_super_admin: false,
+            },
+        )
+        .await
+        .unwrap();
+    cluster
+        .services
+        .projects
+        .add_member(
+            &Actor::system(),
+            cluster.project.id,
+            &email,
+            latchkey::domain::Role::Admin,
+        )
+        .await
+        .unwrap();
+
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let browser = reqwest::Client::builder()
+        .cookie_provider(jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut answered_by = std::collections::BTreeSet::new();
+    // Every request goes through nginx; redirects are followed by hand, so each hop is a
+    // request of its own, and each may land on either instance.
+    let mut send = async |request: reqwest::RequestBuilder| -> (u16, String, String) {
+        let mut response = request.send().await.unwrap();
+        loop {
+            let upstream = response.headers()["x-upstream"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            answered_by.insert(upstream);
+            if !response.status().is_redirection() {
+                let status = response.status().as_u16();
+                let url = response.url().path().to_owned();
+                return (status, url, response.text().await.unwrap());
+            }
+            let location = response.headers()["location"].to_str().unwrap().to_owned();
+            response = browser
+                .get(format!("{}{location}", nginx.base))
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+
+    let (_, _, login) = send(browser.get(format!("{}/login", nginx.base))).await;
+    let (status, path, _) = send(
+        browser
+            .post(format!("{}/login", nginx.base))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(crate::dashboard::form_encoded(&[
+                ("csrf_token", csrf_of(&login).as_str()),
+                ("email", "ada@example.com"),
+                ("password", PASSWORD),
+            ])),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(!path.starts_with("/login"), "signed in: {path}");
+
+    let tokens = "/projects/acme/settings/api-tokens";
+    let (status, _, new_form) = send(browser.get(format!("{}{tokens}/new", nginx.base))).await;
+    assert_eq!(status, 200, "still signed in on the next request");
+    let (status, _, revealed) = send(
+        browser
+            .post(format!("{}{tokens}", nginx.base))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(crate::dashboard::form_encoded(&[
+                ("csrf_token", csrf_of(&new_form).as_str()),
+                ("name", "Through nginx"),
+                ("token_type", "read-only"),
+                ("kind", "service"),
+                ("duration", "30"),
+            ])),
+    )
+    .await;
+    assert_eq!(status, 200, "{revealed}");
+    let secret = crate::dashboard::revealed_secret(&revealed)
+        .expect("the one-time reveal, on whichever instance served the redirect");
+    for instance in [&cluster.a, &cluster.b] {
+        assert_eq!(cluster.verify(instance, &secret).await, 200);
+    }
+    // Seen again, the reveal is gone on both.
+    for _ in 0..2 {
+        let (_, _, list) = send(browser.get(format!("{}{tokens}", nginx.base))).await;
+        assert!(list.contains("Through nginx"));
+        assert!(!list.contains(&secret), "the secret is shown once");
+    }
+    assert_eq!(
+        answered_by.len(),
+        2,
+        "both instances answered: {answered_by:?}"
+    );
 }

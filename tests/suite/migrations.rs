@@ -157,12 +157,17 @@ async fn instances_starting_together_migrate_once(backend: Backend) {
     assert_eq!(rows as usize, Migrator::migrations().len());
 }
 
-#[tokio::test]
-async fn instances_starting_together_migrate_once_on_postgres() {
-    instances_starting_together_migrate_once(Backend::Postgres).await;
-}
+/// Named `…::postgres` and `…::mysql`, as the backend suites select them.
+mod instances_starting_together_migrate_once {
+    use super::*;
 
-#[tokio::test]
-async fn instances_starting_together_migrate_once_on_mysql() {
-    instances_starting_together_migrate_once(Backend::Mysql).await;
+    #[tokio::test]
+    async fn postgres() {
+        instances_starting_together_migrate_once(Backend::Postgres).await;
+    }
+
+    #[tokio::test]
+    async fn mysql() {
+        instances_starting_together_migrate_once(Backend::Mysql).await;
+    }
 }

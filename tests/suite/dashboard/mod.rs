@@ -130,11 +130,7 @@ impl Browser {
         fields: &[(&str, &str)],
         headers: &[(&str, &str)],
     ) -> Page {
-        let body = fields
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let body = form_encoded(fields);
         let mut request = self
             .client
             .post(format!("{}{path}", self.base))
@@ -171,6 +167,15 @@ async fn page(response: reqwest::Response) -> Page {
         headers: response.headers().clone(),
         html: response.text().await.unwrap(),
     }
+}
+
+/// `fields` as an `application/x-www-form-urlencoded` body.
+pub fn form_encoded(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn encode(raw: &str) -> String {
