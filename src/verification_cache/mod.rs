@@ -16,6 +16,7 @@
 //! invalidation moves a generation on, and facts read under an older generation are dropped
 //! (see `insert`).
 
+mod budget;
 mod digest;
 mod invalidation;
 mod known_digests;
@@ -24,6 +25,7 @@ pub use digest::Digest;
 pub use invalidation::Invalidation;
 
 use crate::domain::{PermissionSet, ProjectAccess, TokenKind, TokenType};
+use budget::PerSecond;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use digest::ByDigest;
@@ -88,50 +90,6 @@ pub struct VerificationCache {
 struct FeedState {
     exists: bool,
     connected: AtomicBool,
-}
-
-/// At most `limit` takes in each second since `start`: one atomic word, so the flood path
-/// takes no lock.
-struct PerSecond {
-    start: Instant,
-    limit: u32,
-    /// The current second (high half) and the takes in it (low half).
-    window: AtomicU64,
-}
-
-impl PerSecond {
-    fn new(limit: u32) -> Self {
-        Self {
-            start: Instant::now(),
-            limit,
-            window: AtomicU64::new(0),
-        }
-    }
-
-    fn take(&self) -> bool {
-        let second = self.start.elapsed().as_secs() & u64::from(u32::MAX);
-        let mut current = self.window.load(Ordering::Relaxed);
-        loop {
-            let (window_second, taken) = (current >> 32, current & u64::from(u32::MAX));
-            let next = if window_second == second {
-                if taken >= u64::from(self.limit) {
-                    return false;
-                }
-                current + 1
-            } else {
-                (second << 32) | 1
-            };
-            match self.window.compare_exchange_weak(
-                current,
-                next,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return true,
-                Err(actual) => current = actual,
-            }
-        }
-    }
 }
 
 impl VerificationCache {
