@@ -95,7 +95,7 @@ class Instance:
                 with urllib.request.urlopen(f"{self.base}/readyz", timeout=1) as r:
                     if r.status == 200:
                         break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:
                 pass
             if self.process.poll() is not None:
                 sys.exit(f"instance {name} exited; see {self.log.name}")
@@ -188,7 +188,10 @@ def main():
             (f"page {pages // 2:,} of {pages:,}", f"{listing}?page={pages // 2}"),
             ("search \"token 0999\"", f"{listing}?q=token+0999"),
         ]:
-            html = browser.open(target).read().decode()
+            try:
+                html = browser.open(target).read().decode()
+            except urllib.error.HTTPError as error:
+                sys.exit(f"the token list ({label}) answered {error.code}")
             assert "token-name" in html, label
             median, p95 = timed(lambda: browser.open(target).read(), REQUESTS)
             page_rows.append((label, median, p95))
@@ -310,7 +313,10 @@ the same CPUs, so a second instance cannot add capacity here: the figure shows w
 costs, not what a second machine would add.
 """)
     finally:
-        psql(BASE_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if os.environ.get("KEEP"):
+            print(f"kept the database {url}", file=sys.stderr)
+        else:
+            psql(BASE_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -17,6 +17,7 @@ mod m20261123_000010_index_live_token_lists;
 mod m20261201_000011_credentials_and_session_details;
 mod m20261201_000012_token_name_keys;
 mod m20261202_000013_theme_and_recent_clients;
+mod m20261202_000014_trigram_token_search;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_credentials_and_session_details::Migration),
             Box::new(m20261201_000012_token_name_keys::Migration),
             Box::new(m20261202_000013_theme_and_recent_clients::Migration),
+            Box::new(m20261202_000014_trigram_token_search::Migration),
         ]
     }
 }

@@ -2,8 +2,12 @@
 //! key: what one instance changes, the other hears by push, and a browser behind nginx keeps
 //! working whichever answers. Runs when `LATCHKEY_TEST_POSTGRES_URL` is set (the module is
 //! named so that the PostgreSQL suite, `-- ::postgres`, selects it).
+//!
+//! It runs past 400 lines on purpose: the cluster fixture and the trials that read it (push,
+//! fallback, reconnection, the browser behind nginx) are one scenario, changed together.
 
 use crate::helpers::*;
+use crate::nginx::Nginx;
 use crate::process::{Server, free_port, latchkey};
 use latchkey::config::{FileSettings, Settings};
 use latchkey::domain::{Actor, Plan};
@@ -310,69 +314,6 @@ async fn revocations_are_pushed() {
     assert!(max < 100.0, "max {max:.1} ms after reconnecting");
 }
 
-/// nginx from the Debian package, started on a random port with a generated config that
-/// sends each request to the next instance in turn (no upstream keep-alive, so the turn comes
-/// on every request), and says in a header which one answered.
-struct Nginx {
-    _server: Server,
-    base: String,
-}
-
-impl Nginx {
-    async fn start(dir: &Path, upstreams: &[&Instance]) -> Nginx {
-        let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-            .into_iter()
-            .find(|path| Path::new(path).exists())
-            .expect("nginx is not installed: apt-get install nginx-light (.ci/run does)");
-        let port = free_port();
-        let root = dir.join("nginx");
-        std::fs::create_dir_all(root.join("temp")).unwrap();
-        let servers: String = upstreams
-            .iter()
-            .map(|instance| format!("server {};\n", instance.base.trim_start_matches("http://")))
-            .collect();
-        let temp = root.join("temp").display().to_string();
-        let config = format!(
-            "worker_processes 1;\npid {root}/nginx.pid;\nerror_log {root}/error.log;\n\
-             events {{ worker_connections 64; }}\n\
-             http {{\n access_log off;\n client_body_temp_path {temp}/body;\n\
-             proxy_temp_path {temp}/proxy;\n fastcgi_temp_path {temp}/fastcgi;\n\
-             uwsgi_temp_path {temp}/uwsgi;\n scgi_temp_path {temp}/scgi;\n\
-             upstream latchkey {{\n{servers}}}\n\
-             server {{\n listen 127.0.0.1:{port};\n location / {{\n  proxy_pass http://latchkey;\n\
-             proxy_set_header Host $http_host;\n\
-             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n\
-             add_header X-Upstream $upstream_addr always;\n }}\n }}\n}}\n",
-            root = root.display(),
-        );
-        let config_path = root.join("nginx.conf");
-        std::fs::write(&config_path, config).unwrap();
-        let child = std::process::Command::new(binary)
-            .arg("-p")
-            .arg(&root)
-            .arg("-c")
-            .arg(&config_path)
-            .args(["-g", "daemon off;"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let nginx = Nginx {
-            _server: Server(child),
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while reqwest::get(format!("{}/healthz", nginx.base))
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "nginx did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        nginx
-    }
-}
-
 fn csrf_of(html: &str) -> String {
     crate::dashboard::field_value(html, "csrf_token").expect("a CSRF token")
 }
@@ -383,7 +324,7 @@ async fn browser_behind_nginx() {
     else {
         return;
     };
-    let nginx = Nginx::start(dir.path(), &[&cluster.a, &cluster.b]).await;
+    let nginx = Nginx::start(dir.path(), &[&cluster.a.base, &cluster.b.base]).await;
 
     // First-run setup: both instances print the same code, so A's works on B.
     let code_of = |instance: &Instance| {

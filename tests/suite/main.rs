@@ -22,6 +22,7 @@ mod key_ring;
 mod listing;
 mod matrix;
 mod migrations;
+mod nginx;
 mod permissions;
 mod personal_tokens;
 mod plans;

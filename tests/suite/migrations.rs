@@ -171,3 +171,30 @@ mod instances_starting_together_migrate_once {
         instances_starting_together_migrate_once(Backend::Mysql).await;
     }
 }
+
+/// PostgreSQL's token search is served by trigram indexes (the migration creates them where
+/// `pg_trgm` is available, as it is on the suite's server).
+#[tokio::test]
+async fn postgres_token_search_has_trigram_indexes() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
+        return;
+    };
+    let indexes = app
+        .db
+        .query_all_raw(Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'api_tokens' AND indexdef LIKE '%gin_trgm_ops%'",
+        ))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.try_get_by_index::<String>(0).unwrap())
+        .collect::<std::collections::BTreeSet<_>>();
+    assert_eq!(
+        indexes,
+        ["idx_api_tokens_hint_trigram", "idx_api_tokens_name_trigram"]
+            .map(str::to_owned)
+            .into()
+    );
+}
