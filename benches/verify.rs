@@ -26,6 +26,21 @@ struct Fixture {
 async fn fresh_postgres(base: &str) -> String {
     use sea_orm::ConnectionTrait;
     let admin = sea_orm::Database::connect(base).await.expect("postgres");
+    // Criterion ends the process without a hook to drop it: the next run drops the last's.
+    let left = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT datname FROM pg_database WHERE datname LIKE 'lk_bench_%'",
+        ))
+        .await
+        .expect("list databases");
+    for row in left {
+        let name: String = row.try_get_by_index(0).expect("a name");
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await
+            .expect("drop an earlier run's database");
+    }
     let name = format!("lk_bench_{}", uuid::Uuid::now_v7().simple());
     admin
         .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
