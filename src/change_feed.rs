@@ -29,10 +29,15 @@ pub async fn publish(db: &impl ConnectionTrait, changes: &[Invalidation]) -> Res
     if db.get_database_backend() != DatabaseBackend::Postgres || changes.is_empty() {
         return Ok(());
     }
+    notify(db, Invalidation::encode_all(changes)).await
+}
+
+/// One notification on the channel, in `db` (a transaction delivers it on commit).
+async fn notify(db: &impl ConnectionTrait, payload: String) -> Result<(), DbErr> {
     db.execute_raw(Statement::from_sql_and_values(
         DatabaseBackend::Postgres,
         "SELECT pg_notify($1, $2)",
-        [CHANNEL.into(), Invalidation::encode_all(changes).into()],
+        [CHANNEL.into(), payload.into()],
     ))
     .await
     .map(|_| ())
@@ -99,11 +104,7 @@ async fn listen(db: &DatabaseConnection, cache: &VerificationCache) -> String {
                     return format!("no heartbeat came back for {} ms", HEARTBEAT_DEADLINE.as_millis());
                 }
                 // Through the pool, not the listening connection: it proves the round trip.
-                let sent = db.execute_raw(Statement::from_sql_and_values(
-                    DatabaseBackend::Postgres,
-                    "SELECT pg_notify($1, $2)",
-                    [CHANNEL.into(), heartbeat.clone().into()],
-                )).await;
+                let sent = notify(db, heartbeat.clone()).await;
                 if let Err(error) = sent {
                     tracing::debug!(error = %error, "change feed heartbeat not sent");
                 }

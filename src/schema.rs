@@ -124,22 +124,28 @@ async fn acquire(
     }
 }
 
-async fn try_lock(
-    connection: &DatabaseConnection,
-    backend: DatabaseBackend,
-) -> Result<bool, DbErr> {
-    let statement = match backend {
+/// The backend's lock statement: PostgreSQL's advisory-lock function of `postgres`, or
+/// MySQL/MariaDB's named-lock function `mysql`.
+fn lock_statement(backend: DatabaseBackend, postgres: &str, mysql: &str) -> Statement {
+    match backend {
         DatabaseBackend::Postgres => Statement::from_sql_and_values(
             backend,
-            "SELECT pg_try_advisory_lock($1)",
+            format!("SELECT {postgres}($1)"),
             [POSTGRES_LOCK_KEY.into()],
         ),
         _ => Statement::from_sql_and_values(
             backend,
-            "SELECT GET_LOCK(?, 0)",
+            format!("SELECT {mysql}"),
             [MYSQL_LOCK_NAME.into()],
         ),
-    };
+    }
+}
+
+async fn try_lock(
+    connection: &DatabaseConnection,
+    backend: DatabaseBackend,
+) -> Result<bool, DbErr> {
+    let statement = lock_statement(backend, "pg_try_advisory_lock", "GET_LOCK(?, 0)");
     let row = connection
         .query_one_raw(statement)
         .await?
@@ -152,17 +158,6 @@ async fn try_lock(
 }
 
 async fn release(connection: &DatabaseConnection, backend: DatabaseBackend) -> Result<(), DbErr> {
-    let statement = match backend {
-        DatabaseBackend::Postgres => Statement::from_sql_and_values(
-            backend,
-            "SELECT pg_advisory_unlock($1)",
-            [POSTGRES_LOCK_KEY.into()],
-        ),
-        _ => Statement::from_sql_and_values(
-            backend,
-            "SELECT RELEASE_LOCK(?)",
-            [MYSQL_LOCK_NAME.into()],
-        ),
-    };
+    let statement = lock_statement(backend, "pg_advisory_unlock", "RELEASE_LOCK(?)");
     connection.execute_raw(statement).await.map(|_| ())
 }

@@ -19,25 +19,37 @@ pub fn resolve_cache_lifetimes(
     file_pushed_seconds: Option<u32>,
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<(u32, u32), ConfigError> {
-    let ttl_ms = match env("LATCHKEY_VERIFY_CACHE_TTL_MS") {
-        Some(raw) => parse_positive("LATCHKEY_VERIFY_CACHE_TTL_MS", &raw)?,
-        None => file_ttl_ms.unwrap_or(DEFAULT_VERIFY_CACHE_TTL_MS),
-    };
-    let ttl_ms = at_most(
+    let ttl_ms = setting(
         "LATCHKEY_VERIFY_CACHE_TTL_MS",
-        ttl_ms,
+        file_ttl_ms,
+        DEFAULT_VERIFY_CACHE_TTL_MS,
         MAX_VERIFY_CACHE_TTL_MS,
+        env,
     )?;
-    let pushed = match env("LATCHKEY_VERIFY_CACHE_PUSHED_SECONDS") {
-        Some(raw) => parse_positive("LATCHKEY_VERIFY_CACHE_PUSHED_SECONDS", &raw)?,
-        None => file_pushed_seconds.unwrap_or(DEFAULT_VERIFY_CACHE_PUSHED_SECONDS),
-    };
-    let pushed = at_most(
+    let pushed = setting(
         "LATCHKEY_VERIFY_CACHE_PUSHED_SECONDS",
-        pushed,
+        file_pushed_seconds,
+        DEFAULT_VERIFY_CACHE_PUSHED_SECONDS,
         MAX_VERIFY_CACHE_PUSHED_SECONDS,
+        env,
     )?;
     Ok((ttl_ms, pushed))
+}
+
+/// `name` from the environment (a positive whole number), else the file's value, else
+/// `default`; at most `max` whichever gave it.
+fn setting(
+    name: &'static str,
+    file: Option<u32>,
+    default: u32,
+    max: u32,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<u32, ConfigError> {
+    let value = match env(name) {
+        Some(raw) => parse_positive(name, &raw)?,
+        None => file.unwrap_or(default),
+    };
+    at_most(name, value, max)
 }
 
 #[cfg(test)]

@@ -170,18 +170,11 @@ impl Matrix {
 
     async fn member_caller(&self, person: Person, email: &str) -> Caller {
         let (id, actor) = self.member(person);
-        let login = self
-            .api
-            .post(
-                "/auth/login",
-                None,
-                json!({ "email": email, "password": PASSWORD, "project": "acme" }),
-            )
-            .await;
+        let bearer = self.api.login("acme", email).await;
         Caller {
             label: format!("{person:?} (signed in)"),
             actor,
-            bearer: login.body["token"].as_str().unwrap().to_owned(),
+            bearer,
             holds: if person == Person::Viewer {
                 self.reads.clone()
             } else {

@@ -286,16 +286,8 @@ impl Table {
             (SignedInDeveloper, "dev@example.com"),
             (SignedInViewer, "vic@example.com"),
         ] {
-            let login = table
-                .api
-                .post(
-                    "/auth/login",
-                    None,
-                    json!({ "email": email, "password": PASSWORD, "project": "acme" }),
-                )
-                .await;
-            assert_eq!(login.status, 200, "{}", login.body);
-            table.bearers.push((credential, secret(&login)));
+            let bearer = table.api.login("acme", email).await;
+            table.bearers.push((credential, bearer));
         }
         let lapsed = table
             .api

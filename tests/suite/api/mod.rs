@@ -133,11 +133,16 @@ impl ApiServer {
     /// A member of `project` and their login access token.
     pub async fn login_as(&self, project: &Project, email: &str, role: Role) -> String {
         self.app.member(project, email, role).await;
+        self.login(&project.slug, email).await
+    }
+
+    /// The login access token of a member of the project `slug`.
+    pub async fn login(&self, slug: &str, email: &str) -> String {
         let reply = self
             .post(
                 "/auth/login",
                 None,
-                json!({ "email": email, "password": PASSWORD, "project": project.slug }),
+                json!({ "email": email, "password": PASSWORD, "project": slug }),
             )
             .await;
         assert_eq!(reply.status, 200, "{}", reply.body);
