@@ -189,11 +189,26 @@ def main():
             {"csrf_token": csrf, "email": EMAIL, "password": PASSWORD}).encode()).read()
         listing = f"{a.base}/projects/bench/settings/api-tokens"
         pages = stored // 50
+        middle = pages // 2
+
+        def next_link(html):
+            found = re.search(r'href="([^"]+)" rel="next"', html)
+            if found is None:
+                sys.exit("the token list has no link to its next page")
+            return a.base + found.group(1).replace("&#38;", "&").replace("&amp;", "&")
+
+        # A deep page the way the dashboard reaches it: by the link to the next page, which
+        # starts beside the previous page's last row. The page number typed into the address
+        # instead skips every row before it (OFFSET); it is measured too, without a target.
+        middle_html = browser.open(f"{listing}?page={middle - 1}").read().decode()
+        deep_by_link = next_link(middle_html)
         page_rows = []
-        for label, target in [
-            ("first page", listing),
-            (f"page {pages // 2:,} of {pages:,}", f"{listing}?page={pages // 2}"),
-            ("search \"token 0999\"", f"{listing}?q=token+0999"),
+        for label, target, goal in [
+            ("first page", listing, "< 50 ms"),
+            (f"page {middle:,} of {pages:,}, by its link from page {middle - 1:,}", deep_by_link, "< 50 ms"),
+            (f"page {middle:,} typed into the address (skips {(middle - 1) * 50:,} rows)", f"{listing}?page={middle}", ""),
+            ("search \"token 0999\"", f"{listing}?q=token+0999", "< 50 ms"),
+            ("search \"token\" (matches every token)", f"{listing}?q=token", ""),
         ]:
             try:
                 html = browser.open(target).read().decode()
@@ -201,7 +216,7 @@ def main():
                 sys.exit(f"the token list ({label}) answered {error.code}")
             assert "token-name" in html, label
             median, p95 = timed(lambda: browser.open(target).read(), REQUESTS)
-            page_rows.append((label, median, p95))
+            page_rows.append((label, median, p95, goal))
 
         # A project token for the API, then BUSY tokens to verify.
         api = f"{a.base}/api/v1"
@@ -297,8 +312,8 @@ in {seeded:.0f} s, the rest through the product). Run of {time.strftime('%Y-%m-%
 | instance ready (migrations checked, every digest loaded, listening) | {ready:.2f} s | < 10 s |
 | resident memory when ready | {rss_ready:.0f} MB | < 300 MB |
 | resident memory after the load below | {rss_loaded:.0f} MB | < 300 MB |""")
-        for label, median, p95 in page_rows:
-            print(f"| token list, {label} (median / p95 of {REQUESTS}) | {median:.1f} / {p95:.1f} ms | < 50 ms |")
+        for label, median, p95, goal in page_rows:
+            print(f"| token list, {label} (median / p95 of {REQUESTS}) | {median:.1f} / {p95:.1f} ms | {goal} |")
         print(f"""| verify, a miss (first check of a token; median / p95 of 200) | {miss[0]:.2f} / {miss[1]:.2f} ms | |
 | verify, a hit (wrk -t2 -c32, one token) | {hit_rate:,.0f} req/s, p99 {hit_p99:.2f} ms | unchanged |
 

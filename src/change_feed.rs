@@ -24,12 +24,19 @@ const HEARTBEAT_DEADLINE: Duration = Duration::from_millis(600);
 const RECONNECT_FIRST: Duration = Duration::from_millis(100);
 const RECONNECT_LONGEST: Duration = Duration::from_secs(5);
 
+/// At most this many changes in one notification: a payload must stay under PostgreSQL's
+/// 8,000 bytes, and a change takes at most 66.
+const CHANGES_PER_NOTIFICATION: usize = 100;
+
 /// Publishes `changes` in the transaction (or connection) `db`; nothing on other backends.
 pub async fn publish(db: &impl ConnectionTrait, changes: &[Invalidation]) -> Result<(), DbErr> {
-    if db.get_database_backend() != DatabaseBackend::Postgres || changes.is_empty() {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
         return Ok(());
     }
-    notify(db, Invalidation::encode_all(changes)).await
+    for batch in changes.chunks(CHANGES_PER_NOTIFICATION) {
+        notify(db, Invalidation::encode_all(batch)).await?;
+    }
+    Ok(())
 }
 
 /// One notification on the channel, in `db` (a transaction delivers it on commit).

@@ -62,7 +62,7 @@ impl Services {
             Duration::from_millis(u64::from(settings.verify_cache_ttl_ms)),
             pushed,
         );
-        let throttles = Arc::new(Throttles::new(&settings.throttle));
+        let throttles = Arc::new(Throttles::new(&settings.throttle, db.clone()));
         Self {
             tokens: TokenService::new(
                 db.clone(),
@@ -105,6 +105,16 @@ impl Services {
             chrono::Duration::seconds(DIGEST_SYNC_OVERLAP_SECONDS),
         );
         self.sessions.spawn_sweeper(SESSION_SWEEP_INTERVAL);
+        let shared = self.throttles.shared().clone();
+        let schedule = Schedule {
+            every: SESSION_SWEEP_INTERVAL,
+            longest_wait: SESSION_SWEEP_INTERVAL,
+        };
+        crate::background::spawn_periodic("auth failure prune", schedule, move || {
+            let shared = shared.clone();
+            // No limit's window is longer than a day (`Rule::parse`).
+            async move { shared.prune(Duration::from_secs(24 * 3600)).await }
+        });
         self.last_used.spawn_flusher(Schedule {
             every: Duration::from_secs(u64::from(settings.last_used_flush_seconds)),
             longest_wait: LAST_USED_LONGEST_WAIT,

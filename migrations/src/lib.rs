@@ -18,6 +18,7 @@ mod m20261201_000011_credentials_and_session_details;
 mod m20261201_000012_token_name_keys;
 mod m20261202_000013_theme_and_recent_clients;
 mod m20261202_000014_trigram_token_search;
+mod m20261203_000015_shared_auth_failures;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_token_name_keys::Migration),
             Box::new(m20261202_000013_theme_and_recent_clients::Migration),
             Box::new(m20261202_000014_trigram_token_search::Migration),
+            Box::new(m20261203_000015_shared_auth_failures::Migration),
         ]
     }
 }

@@ -29,7 +29,7 @@ impl Accounts {
     ) -> Result<User, AppError> {
         let client_ip = client.map(|address| address.to_string());
         // Checked before the password: while held, even the right one is refused.
-        if let Err(retry_after) = self.throttles.check_sign_in(email, client) {
+        if let Err(retry_after) = self.throttles.check_sign_in(email, client).await? {
             crate::security_event!(
                 warn,
                 "sign_in_throttled",
@@ -69,11 +69,9 @@ impl Accounts {
                     json!({}),
                 )
                 .await?;
-                self.throttles.sign_in_succeeded(email);
                 Ok(user)
             }
             other => {
-                self.throttles.sign_in_failed(email, client);
                 let actor = Actor::system().with_client_ip(client_ip.clone());
                 let target = match &other {
                     Some(user) => AuditTarget::new("user", user.id, &user.email),
@@ -108,6 +106,12 @@ impl Accounts {
             }
         };
         txn.commit().await?;
+        // After the commit: on SQLite the transaction holds the one write lock, which the
+        // shared failure counts need too.
+        match &outcome {
+            Ok(_) => self.throttles.sign_in_succeeded(email).await?,
+            Err(_) => self.throttles.sign_in_failed(email, client).await?,
+        }
         outcome
     }
 

@@ -115,9 +115,15 @@ pub struct IssuedTokenBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ListMeta {
+    /// The tokens the list holds, counted up to 10,000.
     pub total: u64,
+    /// False when the list holds more than `total` tokens.
+    pub total_exact: bool,
     pub page: u64,
     pub per_page: u64,
+    /// Pass as `after` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -205,6 +211,10 @@ pub struct ListParams {
     /// `asc` or `desc`.
     #[param(pattern = "^(asc|desc)$")]
     pub order: Option<String>,
+    /// The page that follows the one whose `meta.next` this is (same sort, order and
+    /// filters); `page` is then only echoed. Deep in a long list this is as fast as the
+    /// first page, where `page` skips every row before it.
+    pub after: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]

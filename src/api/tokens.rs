@@ -10,8 +10,8 @@ use crate::client_address::client_addr;
 use crate::error::{AppError, AuthFailure};
 use crate::services::Services;
 use crate::tokens::{
-    ApiNewToken, IssuedToken, ListQuery, MAX_PAGE, MAX_PER_PAGE, NewToken, SortKey, SortOrder,
-    StatusFilter, TokenChangesInput,
+    ApiNewToken, Bookmark, IssuedToken, ListQuery, MAX_PAGE, MAX_PER_PAGE, NewToken, Resume,
+    SortKey, SortOrder, StatusFilter, TokenChangesInput,
 };
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -82,6 +82,15 @@ fn list_query(params: ListParams) -> Result<ListQuery, ApiError> {
         None => sort.map(SortKey::default_order),
         Some(raw) => errors.take("order", SortOrder::parse(raw)),
     };
+    let resume = match (params.after.as_deref(), sort, order) {
+        (Some(raw), Some(sort), Some(order)) => errors
+            .take(
+                "after",
+                Bookmark::decode(raw, sort, order).map_err(|e| e.to_string()),
+            )
+            .map(Resume::After),
+        _ => None,
+    };
     errors.into_result().map_err(AppError::Validation)?;
     Ok(ListQuery {
         page: params.page.unwrap_or(1),
@@ -93,6 +102,7 @@ fn list_query(params: ListParams) -> Result<ListQuery, ApiError> {
         token_type,
         status: status.unwrap_or_default(),
         offset: None,
+        resume,
     })
 }
 
@@ -126,8 +136,13 @@ pub async fn list_tokens(
             data: page.items.iter().map(TokenBody::from).collect(),
             meta: ListMeta {
                 total: page.total,
+                total_exact: page.total_exact,
                 page: page.page,
                 per_page: page.per_page,
+                next: page
+                    .has_next
+                    .then(|| page.bookmarks.last().cloned())
+                    .flatten(),
             },
         },
     ))

@@ -5,6 +5,7 @@
 
 pub mod api_token;
 pub mod audit_event;
+pub mod auth_failure;
 pub mod content_type;
 pub mod membership;
 pub mod project;

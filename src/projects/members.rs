@@ -136,10 +136,12 @@ impl Projects {
             Some(project_id),
             "member.remove",
             AuditTarget::new("user", user_id, member_label(&txn, user_id).await?),
-            json!({ "role": role, "personal_tokens_revoked": revoked }),
+            json!({ "role": role, "personal_tokens_revoked": revoked.len() }),
         )
         .await?;
-        change_feed::commit(txn, &self.verification, &[Invalidation::Owner(user_id)]).await?;
+        let mut changes = vec![Invalidation::Owner(user_id)];
+        changes.extend(revoked.into_iter().map(Invalidation::Retired));
+        change_feed::commit(txn, &self.verification, &changes).await?;
         Ok(())
     }
 

@@ -8,8 +8,8 @@ use crate::error::AppError;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -132,24 +132,37 @@ pub(super) async fn ensure_another_owner(
     Ok(())
 }
 
-/// Revokes every live personal token `user_id` owns in the project; how many.
+/// Revokes every live personal token `user_id` owns in the project; the digests revoked,
+/// so that every instance drops them from its known set. Called after the project lock, so
+/// no token of the member is issued between the read and the write.
 pub(super) async fn revoke_personal_tokens(
     conn: &impl ConnectionTrait,
     project_id: Uuid,
     user_id: Uuid,
-) -> Result<u64, DbErr> {
+) -> Result<Vec<String>, DbErr> {
     let now = Utc::now().naive_utc();
-    Ok(api_token::Entity::update_many()
+    let live = || {
+        Condition::all()
+            .add(api_token::Column::ProjectId.eq(project_id))
+            .add(api_token::Column::OwnerId.eq(user_id))
+            .add(api_token::Column::Kind.eq(TokenKind::Personal.as_str()))
+            .add(api_token::Column::RevokedAt.is_null())
+    };
+    let digests: Vec<String> = api_token::Entity::find()
+        .select_only()
+        .column(api_token::Column::SecretHash)
+        .filter(live())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    api_token::Entity::update_many()
         .col_expr(api_token::Column::RevokedAt, Expr::value(Some(now)))
         .col_expr(api_token::Column::LiveNameKey, Expr::value(None::<String>))
         .col_expr(api_token::Column::UpdatedAt, Expr::value(now))
-        .filter(api_token::Column::ProjectId.eq(project_id))
-        .filter(api_token::Column::OwnerId.eq(user_id))
-        .filter(api_token::Column::Kind.eq(TokenKind::Personal.as_str()))
-        .filter(api_token::Column::RevokedAt.is_null())
+        .filter(live())
         .exec(conn)
-        .await?
-        .rows_affected)
+        .await?;
+    Ok(digests)
 }
 
 pub(super) async fn member_label(

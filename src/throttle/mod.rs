@@ -1,14 +1,18 @@
 //! Guessing held back: failed sign-ins, bearer authentications, verifications and setup
 //! codes are counted per account, client address and calling service; past a limit the key
-//! is held (429 with `Retry-After`) until its oldest failure leaves the window.
+//! is held (429 with `Retry-After`) until its oldest counted failure leaves the window.
 //!
-//! The counts live in this process. Behind a load balancer each instance counts on its own,
-//! so an attacker who reaches N instances gets N times the limit (`docs/security.md`).
-//! Successful traffic never waits on a lock here: see `limiter`.
+//! Sign-in and setup failures are counted in the database, by every instance alike (see
+//! `shared`). Bearer and verification failures are counted in this process, on the hot path,
+//! where successful traffic never waits on a lock (see `limiter`); behind a load balancer
+//! each instance counts those on its own (`docs/security.md`).
 
 mod limiter;
+pub mod shared;
 
 pub use limiter::{Limiter, Rule};
+use sea_orm::{DatabaseConnection, DbErr};
+use shared::{Scope, SharedFailures};
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -57,57 +61,89 @@ enum Guarded {
 }
 
 pub struct Throttles {
-    sign_in_account: Limiter,
-    sign_in_address: Limiter,
+    settings: ThrottleSettings,
+    shared: SharedFailures,
     api_auth: Limiter,
     verify_client: Limiter,
     verify_source: Limiter,
-    setup: Limiter,
 }
 
-impl Default for Throttles {
-    fn default() -> Self {
-        Self::new(&ThrottleSettings::default())
-    }
-}
+/// A held key's wait, or the database's error while it was asked.
+pub type Checked = Result<Result<(), Duration>, DbErr>;
 
 impl Throttles {
-    pub fn new(settings: &ThrottleSettings) -> Self {
+    pub fn new(settings: &ThrottleSettings, db: DatabaseConnection) -> Self {
         Self {
-            sign_in_account: Limiter::new(settings.sign_in_per_account),
-            sign_in_address: Limiter::new(settings.sign_in_per_address),
+            settings: *settings,
+            shared: SharedFailures::new(db),
             api_auth: Limiter::new(settings.api_auth_per_address),
             verify_client: Limiter::new(settings.verify_per_client),
             verify_source: Limiter::new(settings.verify_per_source),
-            setup: Limiter::new(settings.setup_per_address),
         }
+    }
+
+    /// The failures every instance counts, for pruning.
+    pub fn shared(&self) -> &SharedFailures {
+        &self.shared
     }
 
     /// `Err(wait)` while the account or the address is held.
-    pub fn check_sign_in(&self, account: &str, address: Option<IpAddr>) -> Result<(), Duration> {
-        let account = self.sign_in_account.check(|| Some(account_key(account)));
-        let address = self.sign_in_address.check(|| address.map(address_key));
-        longest(account, address)
+    pub async fn check_sign_in(&self, account: &str, address: Option<IpAddr>) -> Checked {
+        let account = self
+            .shared
+            .held(
+                Scope::SignInAccount,
+                &account_key(account),
+                self.settings.sign_in_per_account,
+            )
+            .await?;
+        let address = match address {
+            Some(address) => {
+                self.shared
+                    .held(
+                        Scope::SignInAddress,
+                        &address_key(address),
+                        self.settings.sign_in_per_address,
+                    )
+                    .await?
+            }
+            None => None,
+        };
+        Ok(match account.max(address) {
+            Some(wait) => Err(wait),
+            None => Ok(()),
+        })
     }
 
-    pub fn sign_in_failed(&self, account: &str, address: Option<IpAddr>) {
-        failed(
-            &self.sign_in_account,
+    pub async fn sign_in_failed(
+        &self,
+        account: &str,
+        address: Option<IpAddr>,
+    ) -> Result<(), DbErr> {
+        self.failed_shared(
+            Scope::SignInAccount,
             &account_key(account),
+            self.settings.sign_in_per_account,
             Guarded::SignInAccount,
-        );
+        )
+        .await?;
         if let Some(address) = address {
-            failed(
-                &self.sign_in_address,
+            self.failed_shared(
+                Scope::SignInAddress,
                 &address_key(address),
+                self.settings.sign_in_per_address,
                 Guarded::SignInAddress,
-            );
+            )
+            .await?;
         }
+        Ok(())
     }
 
     /// A successful sign-in clears the account's failures (not the address's).
-    pub fn sign_in_succeeded(&self, account: &str) {
-        self.sign_in_account.forgive(&account_key(account));
+    pub async fn sign_in_succeeded(&self, account: &str) -> Result<(), DbErr> {
+        self.shared
+            .forgive(Scope::SignInAccount, &account_key(account))
+            .await
     }
 
     pub fn check_api_auth(&self, address: Option<IpAddr>) -> Result<(), Duration> {
@@ -149,29 +185,64 @@ impl Throttles {
         }
     }
 
-    pub fn check_setup(&self, address: Option<IpAddr>) -> Result<(), Duration> {
-        self.setup.check(|| address.map(address_key))
+    pub async fn check_setup(&self, address: Option<IpAddr>) -> Checked {
+        let Some(address) = address else {
+            return Ok(Ok(()));
+        };
+        let held = self
+            .shared
+            .held(
+                Scope::Setup,
+                &address_key(address),
+                self.settings.setup_per_address,
+            )
+            .await?;
+        Ok(held.map_or(Ok(()), Err))
     }
 
-    pub fn setup_failed(&self, address: Option<IpAddr>) {
+    pub async fn setup_failed(&self, address: Option<IpAddr>) -> Result<(), DbErr> {
         if let Some(address) = address {
-            failed(&self.setup, &address_key(address), Guarded::Setup);
+            self.failed_shared(
+                Scope::Setup,
+                &address_key(address),
+                self.settings.setup_per_address,
+                Guarded::Setup,
+            )
+            .await?;
         }
+        Ok(())
+    }
+
+    async fn failed_shared(
+        &self,
+        scope: Scope,
+        key: &str,
+        rule: Rule,
+        guarded: Guarded,
+    ) -> Result<(), DbErr> {
+        if self.shared.failed(scope, key, rule).await? {
+            held_back(key, rule, guarded);
+        }
+        Ok(())
     }
 }
 
 fn failed(limiter: &Limiter, key: &str, guarded: Guarded) {
     if limiter.failed(key) {
-        // Keys are accounts as typed or addresses, never a secret.
-        crate::security_event!(
-            warn,
-            "throttled",
-            guarded = ?guarded,
-            key = %key,
-            limit = %limiter.rule(),
-            "held after too many failures"
-        );
+        held_back(key, limiter.rule(), guarded);
     }
+}
+
+fn held_back(key: &str, rule: Rule, guarded: Guarded) {
+    // Keys are accounts as typed or addresses, never a secret.
+    crate::security_event!(
+        warn,
+        "throttled",
+        guarded = ?guarded,
+        key = %key,
+        limit = %rule,
+        "held after too many failures"
+    );
 }
 
 fn longest(a: Result<(), Duration>, b: Result<(), Duration>) -> Result<(), Duration> {
@@ -218,63 +289,102 @@ mod tests {
         raw.parse().ok()
     }
 
-    fn strict() -> Throttles {
+    /// Tight limits over a database of their own (`:memory:` with one connection).
+    async fn strict() -> Throttles {
+        use migration::{Migrator, MigratorTrait};
+        let db = crate::db::connect("sqlite::memory:", Some(1))
+            .await
+            .unwrap();
+        Migrator::up(&db, None).await.unwrap();
         let rule = Rule::new(3, Duration::from_secs(60));
-        Throttles::new(&ThrottleSettings {
-            sign_in_per_account: rule,
-            sign_in_per_address: Rule::new(5, Duration::from_secs(60)),
-            api_auth_per_address: rule,
-            verify_per_client: rule,
-            verify_per_source: Rule::new(5, Duration::from_secs(60)),
-            setup_per_address: rule,
-        })
+        Throttles::new(
+            &ThrottleSettings {
+                sign_in_per_account: rule,
+                sign_in_per_address: Rule::new(5, Duration::from_secs(60)),
+                api_auth_per_address: rule,
+                verify_per_client: rule,
+                verify_per_source: Rule::new(5, Duration::from_secs(60)),
+                setup_per_address: rule,
+            },
+            db,
+        )
     }
 
-    #[test]
-    fn an_account_is_held_whatever_the_case_or_address() {
-        let throttles = strict();
+    async fn sign_in_held(throttles: &Throttles, account: &str, address: &str) -> bool {
+        throttles
+            .check_sign_in(account, ip(address))
+            .await
+            .unwrap()
+            .is_err()
+    }
+
+    #[tokio::test]
+    async fn an_account_is_held_whatever_the_case_or_address() {
+        let throttles = strict().await;
         for n in 0..3 {
-            throttles.sign_in_failed("Ada@Example.com ", ip(&format!("10.0.0.{n}")));
+            throttles
+                .sign_in_failed("Ada@Example.com ", ip(&format!("10.0.0.{n}")))
+                .await
+                .unwrap();
         }
-        assert!(
-            throttles
-                .check_sign_in("ada@example.com", ip("10.9.9.9"))
-                .is_err()
-        );
-        assert!(
-            throttles
-                .check_sign_in("bob@example.com", ip("10.9.9.9"))
-                .is_ok()
-        );
-        throttles.sign_in_succeeded("ada@example.com");
-        assert!(
-            throttles
-                .check_sign_in("ada@example.com", ip("10.9.9.9"))
-                .is_ok()
-        );
+        assert!(sign_in_held(&throttles, "ada@example.com", "10.9.9.9").await);
+        assert!(!sign_in_held(&throttles, "bob@example.com", "10.9.9.9").await);
+        let wait = throttles
+            .check_sign_in("ada@example.com", None)
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(wait > Duration::from_secs(50) && wait <= Duration::from_secs(60));
+        throttles
+            .sign_in_succeeded("ada@example.com")
+            .await
+            .unwrap();
+        assert!(!sign_in_held(&throttles, "ada@example.com", "10.9.9.9").await);
     }
 
-    #[test]
-    fn an_address_is_held_over_all_accounts() {
-        let throttles = strict();
+    #[tokio::test]
+    async fn an_address_is_held_over_all_accounts() {
+        let throttles = strict().await;
         for n in 0..5 {
-            throttles.sign_in_failed(&format!("user{n}@example.com"), ip("10.0.0.1"));
+            throttles
+                .sign_in_failed(&format!("user{n}@example.com"), ip("10.0.0.1"))
+                .await
+                .unwrap();
+        }
+        assert!(sign_in_held(&throttles, "new@example.com", "10.0.0.1").await);
+        assert!(!sign_in_held(&throttles, "new@example.com", "10.0.0.2").await);
+    }
+
+    #[tokio::test]
+    async fn setup_codes_are_held_by_address_and_old_failures_pruned() {
+        let throttles = strict().await;
+        for _ in 0..3 {
+            throttles.setup_failed(ip("10.0.0.1")).await.unwrap();
         }
         assert!(
             throttles
-                .check_sign_in("new@example.com", ip("10.0.0.1"))
+                .check_setup(ip("10.0.0.1"))
+                .await
+                .unwrap()
                 .is_err()
         );
-        assert!(
+        assert!(throttles.check_setup(ip("10.0.0.2")).await.unwrap().is_ok());
+        assert!(throttles.check_setup(None).await.unwrap().is_ok());
+        assert_eq!(
             throttles
-                .check_sign_in("new@example.com", ip("10.0.0.2"))
-                .is_ok()
+                .shared()
+                .prune(Duration::from_secs(3600))
+                .await
+                .unwrap(),
+            0
         );
+        assert_eq!(throttles.shared().prune(Duration::ZERO).await.unwrap(), 3);
+        assert!(throttles.check_setup(ip("10.0.0.1")).await.unwrap().is_ok());
     }
 
-    #[test]
-    fn a_verify_client_is_held_alone_and_its_service_is_not() {
-        let throttles = strict();
+    #[tokio::test]
+    async fn a_verify_client_is_held_alone_and_its_service_is_not() {
+        let throttles = strict().await;
         let service = ip("10.1.0.1");
         for _ in 0..3 {
             throttles.verify_failed(ip("203.0.113.7"), service);
@@ -292,9 +402,9 @@ mod tests {
         assert!(throttles.check_verify(None, || service).is_ok());
     }
 
-    #[test]
-    fn a_service_naming_ever_new_clients_is_held_by_its_own_limit() {
-        let throttles = strict();
+    #[tokio::test]
+    async fn a_service_naming_ever_new_clients_is_held_by_its_own_limit() {
+        let throttles = strict().await;
         let service = ip("10.1.0.1");
         for n in 0..5 {
             throttles.verify_failed(ip(&format!("203.0.113.{n}")), service);
@@ -307,9 +417,9 @@ mod tests {
         assert!(throttles.check_verify(None, || ip("10.1.0.2")).is_ok());
     }
 
-    #[test]
-    fn ipv6_addresses_are_counted_by_their_64_block() {
-        let throttles = strict();
+    #[tokio::test]
+    async fn ipv6_addresses_are_counted_by_their_64_block() {
+        let throttles = strict().await;
         for n in 1..=3 {
             throttles.api_auth_failed(ip(&format!("2001:db8:1:2::{n}")));
         }

@@ -4,10 +4,11 @@
 //! event, after the project lock (`projects::lock_project`), and loads and checks what it
 //! changes once, inside that transaction, so checks hold until commit.
 
+use super::bookmark::{Bookmark, Resume};
 use super::digest_sync::DigestSync;
 use super::format::TokenSecret;
 use super::hashing::TokenHasher;
-use super::query::{ListQuery, filtered, sorted};
+use super::query::{ListQuery, count_capped, filtered, sorted};
 use super::store;
 use super::verify::{VerifiedToken, Verifier, VerifyError};
 use super::view::{self, TokenView};
@@ -17,7 +18,7 @@ use crate::error::AppError;
 use crate::projects::Project;
 use crate::verification_cache::VerificationCache;
 use chrono::Utc;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, PaginatorTrait, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 #[derive(Clone)]
@@ -47,7 +48,16 @@ pub struct RevokedToken {
 #[derive(Debug, Clone)]
 pub struct TokenPage {
     pub items: Vec<TokenView>,
+    /// Each item's place in the list (`Bookmark::encode`), for the links to the pages
+    /// beside this one.
+    pub bookmarks: Vec<String>,
+    /// The rows the list holds, up to `COUNT_CAP`.
     pub total: u64,
+    /// False when the list holds more than `total` rows.
+    pub total_exact: bool,
+    /// Whether rows follow this page, and whether rows precede it.
+    pub has_next: bool,
+    pub has_previous: bool,
     pub page: u64,
     pub per_page: u64,
 }
@@ -119,18 +129,43 @@ impl TokenService {
         let authority = authority::resolve(&self.db, actor, project_id).await?;
         authority.require(Permission::api_token(Action::Find))?;
         let (page, per_page) = query.bounded();
-        let select = filtered(project_id, query, Utc::now());
-        let total = select.clone().count(&self.db).await?;
-        let models = sorted(select, query.sort, query.order)
-            .offset(query.skipped())
-            .limit(per_page)
+        let mut select = filtered(project_id, query, Utc::now());
+        let (total, total_exact) = count_capped(&self.db, select.clone()).await?;
+        let backwards = query.resume.as_ref().is_some_and(Resume::is_backwards);
+        if let Some(resume) = &query.resume {
+            select = select.filter(resume.condition());
+        }
+        let skipped = query.skipped();
+        // One row more than the page shows says whether another page lies beyond.
+        let mut models = sorted(select, query.sort, query.order, backwards)
+            .offset(skipped)
+            .limit(per_page + 1)
             .all(&self.db)
             .await?;
+        let beyond = models.len() as u64 > per_page;
+        models.truncate(per_page as usize);
+        if backwards {
+            models.reverse();
+        }
+        let (has_next, has_previous) = match &query.resume {
+            None => (beyond, skipped > 0),
+            Some(Resume::After(_)) => (beyond, true),
+            // The bookmarked row itself follows, unless it has gone since.
+            Some(Resume::Before(_)) => (true, beyond),
+        };
+        let bookmarks = models
+            .iter()
+            .map(|model| Bookmark::of(model, query.sort, query.order).encode())
+            .collect();
         let named = view::name_all(&self.db, models).await?;
         let items = view::assemble(&self.db, project_id, named, None).await?;
         Ok(TokenPage {
             items,
+            bookmarks,
             total,
+            total_exact,
+            has_next,
+            has_previous,
             page,
             per_page,
         })

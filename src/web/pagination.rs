@@ -14,6 +14,23 @@ pub fn counted(total: u64, noun: &str) -> String {
     format!("{total} {noun}{}", if total == 1 { "" } else { "s" })
 }
 
+/// "More than 10,000 tokens": the count of a list too long to count to the end.
+pub fn counted_beyond(counted: u64, noun: &str) -> String {
+    format!("More than {} {noun}s", thousands(counted))
+}
+
+fn thousands(number: u64) -> String {
+    let digits = number.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
 /// The pagination bar of `pages` pages with `current` shown, each link made by `href_of`.
 pub struct Pagination {
     pub links: Vec<PageLink>,
@@ -50,6 +67,21 @@ impl Pagination {
             previous: (current > 1).then(|| href_of(current - 1)),
             next: (current < pages).then(|| href_of(current + 1)),
         }
+    }
+
+    /// The bar of a list whose last page is unknown: the pages up to the current one and
+    /// the next, with a gap after it while more follow.
+    pub fn open_ended(current: u64, has_next: bool, href_of: impl Fn(u64) -> String) -> Self {
+        let current = current.max(1);
+        let mut bar = Self::new(current, current + u64::from(has_next), href_of);
+        if has_next {
+            bar.links.push(PageLink {
+                number: None,
+                href: String::new(),
+                current: false,
+            });
+        }
+        bar
     }
 
     /// Worth showing: more than one page.
@@ -90,6 +122,30 @@ mod tests {
         assert_eq!(counted(1, "event"), "1 event");
         assert_eq!(counted(0, "token"), "0 tokens");
         assert_eq!(counted(55, "token"), "55 tokens");
+    }
+
+    #[test]
+    fn a_list_too_long_to_count_ends_in_a_gap_while_pages_follow() {
+        let shape = |bar: Pagination| {
+            bar.links
+                .iter()
+                .map(|link| match (link.number, link.current) {
+                    (Some(n), true) => format!("[{n}]"),
+                    (Some(n), false) => n.to_string(),
+                    (None, _) => "…".into(),
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let deep = Pagination::open_ended(10_001, true, |n| n.to_string());
+        assert_eq!(deep.next.as_deref(), Some("10002"));
+        assert_eq!(shape(deep), "1 … 10000 [10001] 10002 …");
+        let last = Pagination::open_ended(7, false, |n| n.to_string());
+        assert_eq!(last.next, None);
+        assert_eq!(shape(last), "1 … 6 [7]");
+        assert_eq!(counted_beyond(10_000, "token"), "More than 10,000 tokens");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000_000), "1,000,000");
     }
 
     #[test]

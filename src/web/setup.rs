@@ -8,6 +8,7 @@ use super::paths;
 use super::session::TypedSession;
 use crate::accounts::NewUser;
 use crate::domain::{Actor, DisplayName, Email, FieldErrors, Password};
+use crate::error::AppError;
 use crate::services::Services;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -89,7 +90,12 @@ pub async fn complete_setup(
         return Ok(see_other(paths::LOGIN));
     }
     let client = crate::client_address::client_addr(&req);
-    if let Err(retry_after) = services.throttles.check_setup(client) {
+    if let Err(retry_after) = services
+        .throttles
+        .check_setup(client)
+        .await
+        .map_err(AppError::from)?
+    {
         let mut errors = FieldErrors::new();
         errors.add(
             "setup_code",
@@ -110,7 +116,11 @@ pub async fn complete_setup(
     }
     let mut errors = FieldErrors::new();
     if !setup_code.matches(&form.setup_code) {
-        services.throttles.setup_failed(client);
+        services
+            .throttles
+            .setup_failed(client)
+            .await
+            .map_err(AppError::from)?;
         errors.add(
             "setup_code",
             "This is not the setup code printed in the server log.",

@@ -197,5 +197,13 @@ backend_tests! {
         let restarted = latchkey::services::Services::connect_and_migrate(&app.settings).await.unwrap();
         restarted.tokens.digests().load_all().await.unwrap();
         assert_eq!(restarted.tokens.cache().known_digests(), known - 1);
+
+        // Removing a member revokes their personal tokens, and their digests leave too.
+        let (member, admin) = app.member(&project, "ada@example.com", latchkey::domain::Role::Admin).await;
+        app.issue(&admin, &project, personal("Ada one", "read-only")).await;
+        app.issue(&admin, &project, personal("Ada two", "read-only")).await;
+        let with_member = tokens.cache().known_digests();
+        app.services.projects.remove_member(&system, project.id, member.id).await.unwrap();
+        assert_eq!(tokens.cache().known_digests(), with_member - 2);
     }
 }

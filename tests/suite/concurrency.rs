@@ -89,4 +89,25 @@ backend_tests! {
             }
         }
     }
+
+    async fn sign_in_failures_are_counted_by_every_instance_together(app) {
+        app.user("ada@example.com").await;
+        let here = app.services.accounts.clone();
+        let elsewhere = latchkey::services::Services::connect_and_migrate(&app.settings).await.unwrap().accounts;
+        let client = "192.0.2.7".parse().ok();
+        // Five failures for one account (the default limit), alternating between instances:
+        // counted apart, neither would hold the account.
+        for attempt in 0..5 {
+            let instance = if attempt % 2 == 0 { &here } else { &elsewhere };
+            let failed = instance.authenticate("ada@example.com", "wrong guess", client).await;
+            assert!(matches!(failed, Err(AppError::Unauthenticated(_))), "attempt {attempt}: {failed:?}");
+        }
+        for instance in [&here, &elsewhere] {
+            let held = instance.authenticate("ada@example.com", PASSWORD, client).await;
+            assert!(matches!(held, Err(AppError::RateLimited { .. })), "the right password while held: {held:?}");
+        }
+        // The stored key is a digest: nothing typed is kept.
+        let rows = latchkey::entities::auth_failure::Entity::find().all(&app.db).await.unwrap();
+        assert!(!rows.is_empty() && rows.iter().all(|row| row.key_digest.len() == 64 && !row.key_digest.contains("ada")));
+    }
 }

@@ -3,8 +3,110 @@
 use crate::helpers::*;
 use latchkey::domain::{Actor, Plan, Role, TokenKind, TokenType};
 use latchkey::entities::api_token;
-use latchkey::tokens::{ListQuery, SortKey, SortOrder, StatusFilter};
+use latchkey::tokens::{
+    Bookmark, COUNT_CAP, ListQuery, Resume, SortKey, SortOrder, StatusFilter, TokenPage,
+};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use uuid::Uuid;
+
+async fn page_of(
+    app: &TestApp,
+    project: &latchkey::projects::Project,
+    query: ListQuery,
+) -> TokenPage {
+    app.services
+        .tokens
+        .list(&Actor::system(), project.id, &query)
+        .await
+        .unwrap()
+}
+
+/// Sets what token `id` is sorted by as a test needs it (ties, never used).
+async fn set_sort_values(
+    app: &TestApp,
+    id: Uuid,
+    folded_name: &str,
+    created: chrono::NaiveDateTime,
+    last_used: Option<chrono::NaiveDateTime>,
+) {
+    let model = api_token::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut active: api_token::ActiveModel = model.into();
+    active.name_sort = Set(Some(folded_name.to_owned()));
+    active.created_at = Set(created);
+    active.last_used_at = Set(last_used);
+    active.update(&app.db).await.unwrap();
+}
+
+/// Every ordering walked page by page through bookmarks, forwards and then backwards, meets
+/// every row once, in the order one page of them all has.
+async fn walk_every_ordering(app: &TestApp, project: &latchkey::projects::Project) {
+    let orderings = [
+        (SortKey::Created, SortOrder::Desc),
+        (SortKey::Created, SortOrder::Asc),
+        (SortKey::Name, SortOrder::Asc),
+        (SortKey::Name, SortOrder::Desc),
+        (SortKey::LastUsed, SortOrder::Desc),
+        (SortKey::LastUsed, SortOrder::Asc),
+    ];
+    for (sort, order) in orderings {
+        let query = |resume: Option<Resume>| ListQuery {
+            sort,
+            order,
+            per_page: 4,
+            resume,
+            ..ListQuery::default()
+        };
+        let everything = page_of(
+            app,
+            project,
+            ListQuery {
+                per_page: 100,
+                ..query(None)
+            },
+        )
+        .await;
+        let expected: Vec<Uuid> = everything.items.iter().map(|t| t.id).collect();
+
+        let mut forwards = Vec::new();
+        let mut pages = vec![page_of(app, project, query(None)).await];
+        loop {
+            let page = pages.last().unwrap();
+            forwards.extend(page.items.iter().map(|t| t.id));
+            if !page.has_next {
+                break;
+            }
+            let mark = Bookmark::decode(page.bookmarks.last().unwrap(), sort, order).unwrap();
+            let next = page_of(app, project, query(Some(Resume::After(mark)))).await;
+            assert!(next.has_previous, "{sort:?} {order:?}");
+            pages.push(next);
+            assert!(
+                pages.len() <= expected.len(),
+                "{sort:?} {order:?} never ends"
+            );
+        }
+        assert_eq!(forwards, expected, "forwards, {sort:?} {order:?}");
+
+        let mut backwards: Vec<Uuid> = pages.last().unwrap().items.iter().map(|t| t.id).collect();
+        let mut first_row = pages.last().unwrap().bookmarks[0].clone();
+        loop {
+            let mark = Bookmark::decode(&first_row, sort, order).unwrap();
+            let page = page_of(app, project, query(Some(Resume::Before(mark)))).await;
+            assert!(page.has_next, "{sort:?} {order:?}");
+            let mut ids: Vec<Uuid> = page.items.iter().map(|t| t.id).collect();
+            ids.extend(backwards);
+            backwards = ids;
+            if !page.has_previous {
+                break;
+            }
+            first_row = page.bookmarks[0].clone();
+        }
+        assert_eq!(backwards, expected, "backwards, {sort:?} {order:?}");
+    }
+}
 
 async fn names(
     app: &TestApp,
@@ -95,6 +197,61 @@ backend_tests! {
         assert_eq!(names(&app, &project, by_name(ListQuery { status: StatusFilter::Active, ..Default::default() })).await.1, 3);
         assert_eq!(names(&app, &project, ListQuery::default()).await.1, 4);
         assert_eq!(names(&app, &project, ListQuery { status: StatusFilter::Any, ..Default::default() }).await.1, 5);
+    }
+
+    async fn bookmarks_walk_every_ordering_both_ways_through_ties_and_never_used_tokens(app) {
+        let project = app.project("acme", Plan::ProfessionalUnlimited).await;
+        let now = chrono::Utc::now().naive_utc();
+        // Folded names that tie ("same" three times: names are unique, so the tie is
+        // stored directly), creation times that tie, last-used times that tie, and tokens
+        // never used.
+        let names = ["Same 1", "Same 2", "Same 3", "alpha", "Beta", "gamma", "delta", "Epsilon", "zeta", "eta", "theta"];
+        for (i, name) in names.iter().enumerate() {
+            let issued = app.issue(&Actor::system(), &project, token(name)).await;
+            let created = now - chrono::Duration::minutes((i / 3) as i64);
+            let last_used = match i % 4 {
+                0 => None,
+                1 => Some(now - chrono::Duration::minutes(5)),
+                2 => Some(now - chrono::Duration::minutes(i as i64)),
+                _ => None,
+            };
+            let folded = if name.starts_with("Same") { "same".to_owned() } else { name.to_lowercase() };
+            set_sort_values(&app, issued.token.id, &folded, created, last_used).await;
+        }
+        walk_every_ordering(&app, &project).await;
+
+        // A bookmark of one ordering does not position another.
+        let page = page_of(&app, &project, ListQuery { per_page: 2, ..ListQuery::default() }).await;
+        assert!(Bookmark::decode(&page.bookmarks[1], SortKey::Name, SortOrder::Asc).is_err());
+        assert!(Bookmark::decode("not a bookmark", SortKey::Created, SortOrder::Desc).is_err());
+    }
+
+    async fn totals_are_counted_up_to_the_cap_and_then_said_to_be_more(app) {
+        let project = app.project("acme", Plan::ProfessionalUnlimited).await;
+        let first = app.issue(&Actor::system(), &project, token("Original")).await;
+        let model = api_token::Entity::find_by_id(first.token.id).one(&app.db).await.unwrap().unwrap();
+        // Copies stored directly: issuing ten thousand tokens one by one would be the test.
+        let copies = |from: u64, to: u64| (from..to).map(|i| {
+            let mut active: api_token::ActiveModel = model.clone().into();
+            active.id = Set(Uuid::now_v7());
+            active.name = Set(format!("Copy {i}"));
+            active.live_name_key = Set(Some(format!("copy {i}")));
+            active.name_sort = Set(Some(format!("copy {i}")));
+            active.secret_hash = Set(format!("{:064x}", i));
+            active
+        }).collect::<Vec<_>>();
+        for batch in copies(1, COUNT_CAP).chunks(500) {
+            api_token::Entity::insert_many(batch.to_vec()).exec(&app.db).await.unwrap();
+        }
+        let page = page_of(&app, &project, ListQuery::default()).await;
+        assert_eq!((page.total, page.total_exact, page.has_next), (COUNT_CAP, true, true));
+
+        api_token::Entity::insert_many(copies(COUNT_CAP, COUNT_CAP + 2)).exec(&app.db).await.unwrap();
+        let page = page_of(&app, &project, ListQuery::default()).await;
+        assert_eq!((page.total, page.total_exact), (COUNT_CAP, false));
+        // Filters still count exactly below the cap.
+        let searched = page_of(&app, &project, ListQuery { search: Some("copy 999".into()), ..ListQuery::default() }).await;
+        assert_eq!((searched.total, searched.total_exact), (11, true));
     }
 
     async fn list_items_carry_no_secret(app) {

@@ -6,30 +6,16 @@ use super::types::*;
 use super::{Credential, services};
 use crate::domain::ActorKind;
 use crate::error::AppError;
-use crate::tokens::{ListQuery, MAX_PER_PAGE, SortKey, SortOrder, StatusFilter as Status};
+use crate::tokens::{
+    Bookmark, ListQuery, MAX_PER_PAGE, Resume, SortKey, SortOrder, StatusFilter as Status,
+};
 use async_graphql::{Context, Object, Result};
-use base64::Engine;
 use uuid::Uuid;
 
 /// A page holds this many tokens unless `first` says otherwise.
 const DEFAULT_FIRST: i32 = 50;
 
 pub struct Query;
-
-/// Cursors are opaque to clients: the position of a token in its list.
-fn cursor(position: u64) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("position:{position}"))
-}
-
-fn position_after(cursor: &str) -> Result<u64> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| text.strip_prefix("position:")?.parse::<u64>().ok())
-        .map(|position| position + 1)
-        .ok_or_else(|| invalid("after", "This is not a cursor of this list."))
-}
 
 fn invalid(field: &str, message: &str) -> async_graphql::Error {
     top_level(AppError::Validation(crate::domain::FieldErrors::single(
@@ -55,10 +41,6 @@ impl Query {
             .ok()
             .filter(|n| (1..=MAX_PER_PAGE).contains(n))
             .ok_or_else(|| invalid("first", "first must be between 1 and 100."))?;
-        let start = match after.as_deref() {
-            Some(cursor) => position_after(cursor)?,
-            None => 0,
-        };
         let filter = filter.unwrap_or_default();
         let sort = match order_by.as_ref().map(|o| o.field).unwrap_or_default() {
             ApiTokenOrderField::Name => SortKey::Name,
@@ -70,9 +52,17 @@ impl Query {
             Some(OrderDirection::Desc) => SortOrder::Desc,
             None => sort.default_order(),
         };
+        // Cursors are bookmarks: a page after one is read from the index beside its row.
+        let resume = match after.as_deref() {
+            Some(cursor) => Some(Resume::After(
+                Bookmark::decode(cursor, sort, order)
+                    .map_err(|error| invalid("after", &error.to_string()))?,
+            )),
+            None => None,
+        };
         let query = ListQuery {
             per_page,
-            offset: Some(start),
+            resume,
             sort,
             order,
             search: filter.search,
@@ -100,22 +90,22 @@ impl Query {
         let edges: Vec<ApiTokenEdge> = page
             .items
             .iter()
-            .enumerate()
-            .map(|(i, token)| ApiTokenEdge {
-                cursor: cursor(start + i as u64),
+            .zip(&page.bookmarks)
+            .map(|(token, bookmark)| ApiTokenEdge {
+                cursor: bookmark.clone(),
                 node: ApiToken::from(token),
             })
             .collect();
-        let end = start + edges.len() as u64;
         Ok(ApiTokenConnection {
             nodes: edges.iter().map(|edge| edge.node.clone()).collect(),
             page_info: PageInfo {
-                has_next_page: end < page.total,
-                has_previous_page: start > 0,
+                has_next_page: page.has_next,
+                has_previous_page: page.has_previous,
                 start_cursor: edges.first().map(|edge| edge.cursor.clone()),
                 end_cursor: edges.last().map(|edge| edge.cursor.clone()),
             },
             total_count: page.total,
+            total_count_exact: page.total_exact,
             edges,
         })
     }

@@ -194,7 +194,10 @@ pub struct ApiTokenConnection {
     pub nodes: Vec<ApiToken>,
     pub edges: Vec<ApiTokenEdge>,
     pub page_info: PageInfo,
+    /// The tokens the list holds, counted up to 10,000.
     pub total_count: u64,
+    /// False when the list holds more than `totalCount` tokens.
+    pub total_count_exact: bool,
 }
 
 #[derive(SimpleObject)]

@@ -3,10 +3,10 @@
 use super::plan_notice::PlanNotice;
 use super::{creator, kind_label, status_of, type_class};
 use crate::services::Services;
-use crate::tokens::{ListQuery, SortKey, SortOrder};
+use crate::tokens::{Bookmark, ListQuery, Resume, SortKey, SortOrder};
 use crate::web::dates::Moment;
 use crate::web::page::{PageCtx, PageError, render};
-use crate::web::pagination::{Pagination, counted};
+use crate::web::pagination::{Pagination, counted, counted_beyond};
 use crate::web::paths;
 use crate::web::project_page::ProjectPage;
 use actix_web::{HttpResponse, web};
@@ -77,6 +77,11 @@ pub struct ListParams {
     sort: Option<String>,
     order: Option<String>,
     page: Option<u64>,
+    /// A bookmark of the row just before (`after`) or just after (`before`) the page: the
+    /// links to the neighbouring pages carry one, so a page deep in a long list is read
+    /// from the index beside it, not by skipping every row before it.
+    after: Option<String>,
+    before: Option<String>,
     /// The phone's sort menu: `name.asc`, `created.desc`, … (sort and order in one).
     by: Option<String>,
 }
@@ -100,6 +105,18 @@ struct Links<'a> {
 
 impl Links<'_> {
     fn to(&self, sort: SortKey, order: SortOrder, page: u64) -> String {
+        self.resuming(sort, order, page, None)
+    }
+
+    /// A link to `page`, beside a bookmarked row when `beside` names one (`after` or
+    /// `before`, and the bookmark).
+    fn resuming(
+        &self,
+        sort: SortKey,
+        order: SortOrder,
+        page: u64,
+        beside: Option<(&str, &str)>,
+    ) -> String {
         let mut href = format!(
             "{}?sort={}&order={}",
             self.list_path,
@@ -112,6 +129,9 @@ impl Links<'_> {
         }
         if page > 1 {
             href.push_str(&format!("&page={page}"));
+            if let Some((side, bookmark)) = beside {
+                href.push_str(&format!("&{side}={bookmark}"));
+            }
         }
         href
     }
@@ -160,12 +180,24 @@ pub async fn tokens_page(
         .and_then(|raw| SortOrder::parse(raw).ok())
         .unwrap_or_else(|| sort.default_order());
     let search = crate::tokens::search_term(params.q.as_deref().unwrap_or_default());
+    let page_number = params.page.unwrap_or(1).max(1);
+    // A bookmark from another order (or none at all) is ignored: the page number is used.
+    let resume = if page_number == 1 {
+        None
+    } else if let Some(mark) = params.after.as_deref() {
+        Bookmark::decode(mark, sort, order).ok().map(Resume::After)
+    } else if let Some(mark) = params.before.as_deref() {
+        Bookmark::decode(mark, sort, order).ok().map(Resume::Before)
+    } else {
+        None
+    };
     let query = ListQuery {
-        page: params.page.unwrap_or(1).max(1),
+        page: page_number,
         per_page: PAGE_SIZE,
         sort,
         order,
         search: (!search.is_empty()).then(|| search.clone()),
+        resume,
         ..ListQuery::default()
     };
     let result = services
@@ -179,7 +211,27 @@ pub async fn tokens_page(
         sort,
         order,
     };
-    let pages = result.total.div_ceil(PAGE_SIZE).max(1);
+    // The neighbouring pages are reached through the rows at this page's edges.
+    let current = result.page;
+    let first_row = result.bookmarks.first().map(String::as_str);
+    let last_row = result.bookmarks.last().map(String::as_str);
+    let href_of = |number: u64| match (number.checked_sub(current), current.checked_sub(number)) {
+        (Some(1), _) if result.has_next => {
+            links.resuming(sort, order, number, last_row.map(|mark| ("after", mark)))
+        }
+        (_, Some(1)) => links.resuming(sort, order, number, first_row.map(|mark| ("before", mark))),
+        _ => links.page(number),
+    };
+    let pagination = if result.total_exact {
+        Pagination::new(current, result.total.div_ceil(PAGE_SIZE), href_of)
+    } else {
+        Pagination::open_ended(current, result.has_next, href_of)
+    };
+    let count_label = if result.total_exact {
+        counted(result.total, "token")
+    } else {
+        counted_beyond(result.total, "token")
+    };
     // Counting the tokens that count against a cap (neither revoked nor expired) is a pass
     // over the project's index entries: only a capped plan shows the usage.
     let plan = PlanNotice::of(&services, &page).await?;
@@ -220,7 +272,7 @@ pub async fn tokens_page(
         ctx: page.ctx(&services, "api-tokens", "API Tokens").await?,
         rows,
         total: result.total,
-        pagination: Pagination::new(result.page, pages, |number| links.page(number)),
+        pagination,
         sort_choices: SORT_CHOICES
             .iter()
             .map(|&(key, key_order, label)| SortChoice {
@@ -235,7 +287,7 @@ pub async fn tokens_page(
         can_create: abilities.can_create(),
         at_cap: plan.at_cap,
         usage: plan.usage.clone(),
-        count_label: counted(result.total, "token"),
+        count_label,
         plan,
         new_path: paths::new_token(&project.slug),
         search,

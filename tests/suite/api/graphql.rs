@@ -152,6 +152,11 @@ backend_tests! {
         assert!(list.body.get("errors").is_none(), "{}", list.body);
         assert_eq!(list.body["data"]["apiTokens"]["totalCount"], 1);
         assert_eq!(list.body["data"]["apiTokens"]["nodes"][0]["name"], "Backend");
+        let end_cursor = list.body["data"]["apiTokens"]["pageInfo"]["endCursor"].as_str().unwrap().to_owned();
+        let after = api.graphql(Some(&secret), "query($after: String) { apiTokens(first: 1, after: $after, orderBy: {field: NAME}) { totalCount totalCountExact nodes { name } pageInfo { hasNextPage hasPreviousPage } } }", json!({ "after": end_cursor })).await;
+        assert_eq!(after.body["data"]["apiTokens"], json!({ "totalCount": 1, "totalCountExact": true, "nodes": [], "pageInfo": { "hasNextPage": false, "hasPreviousPage": true } }), "{}", after.body);
+        let other_order = api.graphql(Some(&secret), "query($after: String) { apiTokens(after: $after) { totalCount } }", json!({ "after": end_cursor })).await;
+        assert!(other_order.body["errors"][0]["message"].as_str().unwrap().contains("another order"), "{}", other_order.body);
         assert_eq!(list.body["data"]["viewer"]["kind"], "TOKEN");
         assert_eq!(list.body["data"]["viewer"]["token"]["name"], "Backend");
         assert!(list.body["data"]["viewer"]["permissions"].as_array().unwrap().iter().any(|p| p == "api-token.delete"));

@@ -159,8 +159,15 @@ backend_tests! {
         let bearer = admin.secret.expose_secret();
 
         let page = api.get("/tokens?per_page=2&page=2&sort=name&order=asc", bearer).await;
-        assert_eq!(page.body["meta"], json!({ "total": 6, "page": 2, "per_page": 2 }));
+        let next = page.body["meta"]["next"].as_str().expect("a next page").to_owned();
+        assert_eq!(page.body["meta"], json!({ "total": 6, "total_exact": true, "page": 2, "per_page": 2, "next": next }));
         assert_eq!(page.body["data"][0]["name"], "Reader 1");
+        // The page after a bookmark is the page the number names.
+        let third = api.get(&format!("/tokens?per_page=2&page=3&sort=name&order=asc&after={next}"), bearer).await;
+        assert_eq!(third.body["data"], api.get("/tokens?per_page=2&page=3&sort=name&order=asc", bearer).await.body["data"]);
+        assert!(third.body["meta"].get("next").is_none(), "the last page has no next");
+        api.get(&format!("/tokens?sort=created&after={next}"), bearer).await.assert_error(422, "validation_error");
+        api.get("/tokens?after=junk", bearer).await.assert_error(422, "validation_error");
         let all = api.get("/tokens?per_page=100", bearer).await.body.to_string();
         for secret in &secrets {
             assert!(!all.contains(&secret[3..]), "a list response carries a secret");

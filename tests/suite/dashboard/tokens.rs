@@ -155,6 +155,23 @@ backend_tests! {
         let second = browser.get(&format!("{list}?sort=name&order=asc&page=2")).await;
         assert_eq!(second.html.matches("class=\"token-name\"").count(), 5);
         second.assert_contains("Token 54").assert_lacks(">Token 00<");
+        // The links to the neighbouring pages start beside this page's edge rows, and
+        // show what the page numbers show.
+        let linked = |html: &str, rel: &str| {
+            let end = html.find(&format!("\" rel=\"{rel}\"")).unwrap_or_else(|| panic!("no {rel} link"));
+            let start = html[..end].rfind("href=\"").unwrap() + 6;
+            html[start..end].replace("&#38;", "&")
+        };
+        let next = linked(&first.html, "next");
+        assert!(next.contains("&page=2&after="), "{next}");
+        let followed = browser.get(&next).await;
+        assert_eq!(followed.html.matches("class=\"token-name\"").count(), 5);
+        followed.assert_contains("Token 54").assert_lacks(">Token 49<");
+        let previous = linked(&followed.html, "prev");
+        assert!(!previous.contains("before="), "page 1 needs no bookmark: {previous}");
+        // A bookmark of another order is ignored, not an error.
+        let other_order = browser.get(&next.replace("order=asc", "order=desc")).await;
+        other_order.assert_contains("Token 04").assert_lacks(">Token 54<");
 
         let descending = browser.get(&format!("{list}?sort=name&order=desc")).await;
         assert!(descending.html.find("Token 54").unwrap() < descending.html.find("Token 53").unwrap());
