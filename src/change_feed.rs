@@ -39,6 +39,23 @@ pub async fn publish(db: &impl ConnectionTrait, changes: &[Invalidation]) -> Res
     Ok(())
 }
 
+/// Adds `changes` to the numbered log that polling instances read (`tokens::DigestSync`).
+async fn record(db: &impl ConnectionTrait, changes: &[Invalidation]) -> Result<(), DbErr> {
+    use crate::entities::verification_change;
+    use sea_orm::{EntityTrait, NotSet, Set};
+    if changes.is_empty() {
+        return Ok(());
+    }
+    verification_change::Entity::insert(verification_change::ActiveModel {
+        sequence: NotSet,
+        changes: Set(Invalidation::encode_all(changes)),
+        recorded_at: Set(chrono::Utc::now().naive_utc()),
+    })
+    .exec_without_returning(db)
+    .await
+    .map(|_| ())
+}
+
 /// One notification on the channel, in `db` (a transaction delivers it on commit).
 async fn notify(db: &impl ConnectionTrait, payload: String) -> Result<(), DbErr> {
     db.execute_raw(Statement::from_sql_and_values(
@@ -131,13 +148,14 @@ fn apply(cache: &VerificationCache, payload: &str) {
     }
 }
 
-/// Commits `txn` with `changes` published in it, then applies them to this process's cache:
-/// the one way a change that affects verification is committed.
+/// Commits `txn` with `changes` published and recorded in it, then applies them to this
+/// process's cache: the one way a change that affects verification is committed.
 pub async fn commit(
     txn: sea_orm::DatabaseTransaction,
     cache: &VerificationCache,
     changes: &[Invalidation],
 ) -> Result<(), DbErr> {
+    record(&txn, changes).await?;
     publish(&txn, changes).await?;
     txn.commit().await?;
     for change in changes {

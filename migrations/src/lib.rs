@@ -19,6 +19,7 @@ mod m20261201_000012_token_name_keys;
 mod m20261202_000013_theme_and_recent_clients;
 mod m20261202_000014_trigram_token_search;
 mod m20261203_000015_shared_auth_failures;
+mod m20261203_000016_verification_changes;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_theme_and_recent_clients::Migration),
             Box::new(m20261202_000014_trigram_token_search::Migration),
             Box::new(m20261203_000015_shared_auth_failures::Migration),
+            Box::new(m20261203_000016_verification_changes::Migration),
         ]
     }
 }

@@ -12,3 +12,4 @@ pub mod project;
 pub mod session;
 pub mod token_permission;
 pub mod user;
+pub mod verification_change;
