@@ -3,7 +3,7 @@
 //! instead of skipping every row before it: OFFSET reads and drops them, 0.4 s half-way
 //! through a million tokens, where a bookmark costs what the first page costs.
 
-use super::query::{SortKey, SortOrder};
+use super::ordering::{SortKey, SortOrder};
 use crate::entities::api_token;
 use base64::Engine;
 use chrono::{DateTime, NaiveDateTime};

@@ -2,7 +2,8 @@
 //! the dashboard, the JSON API and the command line all call these functions.
 //!
 //! - `service`: `TokenService` and its reads; `issue` and `change`: its writes;
-//! - `query`: list queries and their SQL, `bookmark`: keyset positions in a list; `store`: row-level statements; `view`: what callers see;
+//! - `query`: list queries and their SQL, `ordering`: their sort keys, `bookmark`: keyset
+//!   positions in a list; `store`: row-level statements; `view`: what callers see;
 //! - `verify`, `digest_sync`, `last_used`: the verification hot path (its cache is
 //!   `crate::verification_cache`);
 //! - `format`, `hashing`, `input`: secrets and raw input.
@@ -15,6 +16,7 @@ pub mod hashing;
 mod input;
 mod issue;
 mod last_used;
+mod ordering;
 mod query;
 pub mod recent_clients;
 mod service;
