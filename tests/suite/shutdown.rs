@@ -12,8 +12,10 @@ use std::time::{Duration, Instant};
 const CLIENTS: usize = 24;
 const DRAIN: Duration = Duration::from_secs(2);
 const PASSWORD: &str = "drain tangerine orbit";
-/// How close to the drain's end a request counts as sent at its end (see below).
-const AT_THE_END_OF_THE_DRAIN: Duration = Duration::from_millis(20);
+/// How close to the drain's end a request counts as sent at its end (see below). On two
+/// cores shared with the whole suite, a connection has been seen to wait 40 ms in the listen
+/// queue before the accept loop took it.
+const AT_THE_END_OF_THE_DRAIN: Duration = Duration::from_millis(100);
 
 /// An administrator, a project and a token to verify, made through the binary and the API.
 async fn a_token_to_verify(dir: &std::path::Path, base: &str) -> String {
