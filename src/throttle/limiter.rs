@@ -146,11 +146,6 @@ impl Limiter {
         held
     }
 
-    /// Forgets `key`'s failures (a successful sign-in clears its account's count).
-    pub fn forgive(&self, key: &str) {
-        self.shard(key).remove(key);
-    }
-
     fn limit(&self) -> usize {
         self.rule.limit as usize
     }
@@ -215,14 +210,6 @@ mod tests {
         let limiter = limiter(2, Duration::from_secs(60));
         limiter.failed("a");
         assert_eq!(limiter.held_until_ms.load(Ordering::Relaxed), 0);
-        assert!(limiter.check(key("a")).is_ok());
-    }
-
-    #[test]
-    fn forgiving_a_key_clears_it() {
-        let limiter = limiter(1, Duration::from_secs(60));
-        limiter.failed("a");
-        limiter.forgive("a");
         assert!(limiter.check(key("a")).is_ok());
     }
 
