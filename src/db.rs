@@ -139,6 +139,44 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared("SELECT 1").await.map(|_| ())
 }
 
+/// The pool's connections, for `/metrics`.
+pub fn pool_gauges(db: &DatabaseConnection) -> crate::metrics::PoolGauges {
+    use sea_orm::DatabaseBackend;
+    let gauges = |size: u32, idle: usize, max: u32| crate::metrics::PoolGauges {
+        open: size,
+        idle: u32::try_from(idle).unwrap_or(u32::MAX),
+        max,
+    };
+    // Each getter panics on another backend: the match picks the one that is.
+    match db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            gauges(
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
+        }
+        DatabaseBackend::MySql => {
+            let pool = db.get_mysql_connection_pool();
+            gauges(
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
+        }
+        DatabaseBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            gauges(
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
+        }
+        _ => crate::metrics::PoolGauges::default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

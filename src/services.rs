@@ -8,6 +8,7 @@ use crate::background::Schedule;
 use crate::config::Settings;
 use crate::db;
 use crate::error::AppError;
+use crate::metrics::{Gauges, Metrics};
 use crate::projects::Projects;
 use crate::sessions::{SessionLifetimes, Sessions};
 use crate::throttle::Throttles;
@@ -43,6 +44,8 @@ pub struct Services {
     pub last_used: LastUsedRecorder,
     /// Failure counts of every face: guesses are held back the same everywhere.
     pub throttles: Arc<Throttles>,
+    /// What `/metrics` reports: counted by every face.
+    pub metrics: Metrics,
 }
 
 impl Services {
@@ -63,6 +66,7 @@ impl Services {
             pushed,
         );
         let throttles = Arc::new(Throttles::new(&settings.throttle, db.clone()));
+        let metrics = Metrics::new();
         Self {
             tokens: TokenService::new(
                 db.clone(),
@@ -72,7 +76,12 @@ impl Services {
                 settings.professional_token_cap,
                 crate::deadline::RequestDeadline(settings.lifecycle.request_deadline),
             ),
-            accounts: Accounts::new(db.clone(), cache.clone(), throttles.clone()),
+            accounts: Accounts::new(
+                db.clone(),
+                cache.clone(),
+                throttles.clone(),
+                metrics.clone(),
+            ),
             projects: Projects::new(db.clone(), cache),
             audit: AuditLog::new(db.clone()),
             sessions: Sessions::new(
@@ -84,6 +93,7 @@ impl Services {
             ),
             last_used: LastUsedRecorder::new(db.clone()),
             throttles,
+            metrics,
             db,
         }
     }
@@ -118,11 +128,30 @@ impl Services {
                 log.prune_log(CHANGE_LOG_KEPT).await
             }
         });
-        self.last_used.spawn_flusher(Schedule {
-            every: Duration::from_secs(u64::from(settings.last_used_flush_seconds)),
-            longest_wait: LAST_USED_LONGEST_WAIT,
-        });
+        self.last_used.spawn_flusher(
+            Schedule {
+                every: Duration::from_secs(u64::from(settings.last_used_flush_seconds)),
+                longest_wait: LAST_USED_LONGEST_WAIT,
+            },
+            self.metrics.clone(),
+        );
         Ok(stored)
+    }
+
+    /// What `/metrics` reads when scraped.
+    pub fn gauges(&self) -> Gauges {
+        let cache = self.tokens.cache();
+        let (cache_hits, cache_misses) = cache.hits_and_misses();
+        Gauges {
+            known_digests: cache.known_digests() as u64,
+            cached_answers: cache.cached_tokens(),
+            cache_hits,
+            cache_misses,
+            change_feed_connected: (self.db.get_database_backend()
+                == sea_orm::DatabaseBackend::Postgres)
+                .then(|| cache.feed_is_connected()),
+            pool: db::pool_gauges(&self.db),
+        }
     }
 
     /// The database answers a round trip.

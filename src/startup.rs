@@ -17,6 +17,8 @@ use std::net::TcpListener;
 pub struct Application {
     port: u16,
     server: Server,
+    /// The listener of its own that `/metrics` has, if configured.
+    metrics: Option<(u16, Server)>,
     services: Services,
     setup_code: Option<String>,
     draining: Draining,
@@ -58,9 +60,14 @@ impl Application {
             draining.clone(),
         )?;
         tracing::info!(address = %settings.bind, port, %url, "Latchkey is listening on {url}");
+        let metrics = match &settings.metrics.bind {
+            Some(bind) => Some(serve_metrics(bind, services.clone())?),
+            None => None,
+        };
         Ok(Self {
             port,
             server,
+            metrics,
             services,
             setup_code,
             draining,
@@ -70,6 +77,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the metrics listener, if it has one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
     }
 
     pub fn services(&self) -> &Services {
@@ -89,7 +101,15 @@ impl Application {
     /// Serves until SIGTERM/SIGINT, drains (`crate::shutdown`), finishes in-flight requests,
     /// then writes the pending "last used" times.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let metrics = self.metrics.map(|(_, server)| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
         let result = serve_then_drain(self.server, &self.draining, self.drain_period).await;
+        if let Some(metrics) = metrics {
+            metrics.stop(false).await;
+        }
         match self.services.last_used.flush().await {
             Ok(written) => tracing::info!(written, "last-used times flushed at shutdown"),
             Err(error) => {
@@ -133,6 +153,25 @@ async fn serve_then_drain(
     stopped
 }
 
+/// `/metrics` alone, on a listener of its own: one worker, for one scraper.
+fn serve_metrics(bind: &str, services: Services) -> anyhow::Result<(u16, Server)> {
+    let listener = TcpListener::bind(bind)
+        .map_err(|e| anyhow::anyhow!("cannot listen for metrics on {bind}: {e}"))?;
+    let port = listener.local_addr()?.port();
+    let services = web::Data::new(services);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(services.clone())
+            .route("/metrics", web::get().to(crate::scrape::open))
+    })
+    .workers(1)
+    .listen(listener)?
+    .disable_signals()
+    .run();
+    tracing::info!(address = %bind, port, "metrics are served on {bind}/metrics");
+    Ok((port, server))
+}
+
 fn run(
     listener: TcpListener,
     services: Services,
@@ -161,6 +200,7 @@ fn run(
     );
     let cookie_key = cookie_keys.current().clone();
     let trusted_proxies = settings.trusted_proxies.clone();
+    let metrics_token = settings.metrics.token.clone();
     let deadline = RequestDeadline(settings.lifecycle.request_deadline);
     let cookie_secure = settings.cookie_secure;
     let idle = actix_web::cookie::time::Duration::seconds(
@@ -191,6 +231,7 @@ fn run(
             .app_data(deadline)
             .app_data(cookie_keys.clone())
             .app_data(draining.clone())
+            .app_data(metrics_token.clone())
             .app_data(
                 web::PathConfig::default().error_handler(|_, _| crate::web::not_found().into()),
             )
@@ -201,6 +242,7 @@ fn run(
             .configure(crate::api::configure)
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
+            .route("/metrics", web::get().to(crate::scrape::guarded))
             .service(
                 web::scope("")
                     .wrap(actix_web::middleware::from_fn(

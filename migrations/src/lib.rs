@@ -20,6 +20,7 @@ mod m20261202_000013_theme_and_recent_clients;
 mod m20261202_000014_trigram_token_search;
 mod m20261203_000015_shared_auth_failures;
 mod m20261203_000016_verification_changes;
+mod m20261204_000017_project_route_prefix;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000014_trigram_token_search::Migration),
             Box::new(m20261203_000015_shared_auth_failures::Migration),
             Box::new(m20261203_000016_verification_changes::Migration),
+            Box::new(m20261204_000017_project_route_prefix::Migration),
         ]
     }
 }

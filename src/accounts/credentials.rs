@@ -7,6 +7,7 @@ use crate::authority::require_self_or_super_admin;
 use crate::domain::{Actor, Email, Password};
 use crate::entities::user;
 use crate::error::{AppError, AuthFailure};
+use crate::metrics::SignIn;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -37,6 +38,7 @@ impl Accounts {
                 client_ip = client_ip.as_deref().unwrap_or("-"),
                 "sign-in refused: too many failed attempts"
             );
+            self.metrics.sign_in(SignIn::Throttled);
             return Err(AppError::RateLimited { retry_after });
         }
         let found = match Email::parse(email) {
@@ -109,8 +111,14 @@ impl Accounts {
         // After the commit: on SQLite the transaction holds the one write lock, which the
         // shared failure counts need too.
         match &outcome {
-            Ok(_) => self.throttles.sign_in_succeeded(email).await?,
-            Err(_) => self.throttles.sign_in_failed(email, client).await?,
+            Ok(_) => {
+                self.metrics.sign_in(SignIn::Succeeded);
+                self.throttles.sign_in_succeeded(email).await?
+            }
+            Err(_) => {
+                self.metrics.sign_in(SignIn::Failed);
+                self.throttles.sign_in_failed(email, client).await?
+            }
         }
         outcome
     }

@@ -80,6 +80,7 @@ pub struct Accounts {
     /// A disabled user's personal tokens stop at once: changes here invalidate them.
     verification: VerificationCache,
     throttles: Arc<Throttles>,
+    metrics: crate::metrics::Metrics,
 }
 
 impl Accounts {
@@ -87,11 +88,13 @@ impl Accounts {
         db: DatabaseConnection,
         verification: VerificationCache,
         throttles: Arc<Throttles>,
+        metrics: crate::metrics::Metrics,
     ) -> Self {
         Self {
             db,
             verification,
             throttles,
+            metrics,
         }
     }
 

@@ -5,7 +5,9 @@ use super::error::ApiError;
 use super::jwt::AccessTokenKeys;
 use crate::domain::Actor;
 use crate::error::{AppError, AuthFailure};
+use crate::metrics::{Face, Outcome};
 use crate::services::Services;
+use crate::tokens::VerifyError;
 use actix_web::dev::Payload;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponseBuilder, web};
@@ -13,6 +15,7 @@ use chrono::{DateTime, Utc};
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
+use std::time::Instant;
 use uuid::Uuid;
 
 /// Every authenticated response says when the credential stops working.
@@ -70,9 +73,18 @@ async fn authenticate(
     keys: &AccessTokenKeys,
     credential: &str,
     client_ip: Option<String>,
+    face: Face,
 ) -> Result<Caller, ApiError> {
     if credential.starts_with(crate::tokens::format::TOKEN_PREFIX) {
-        let verified = services.tokens.verify(credential, None).await?;
+        let started = Instant::now();
+        let checked = services.tokens.verify(credential, None).await;
+        let outcome = checked
+            .as_ref()
+            .map_or_else(VerifyError::outcome, |_| Outcome::Valid);
+        services
+            .metrics
+            .verification(face, outcome, started.elapsed());
+        let verified = checked?;
         return Ok(Caller {
             actor: verified.as_caller().with_client_ip(client_ip),
             project_id: verified.project_id,
@@ -141,6 +153,11 @@ impl FromRequest for Caller {
         let services = req.app_data::<web::Data<Services>>().cloned();
         let keys = req.app_data::<web::Data<AccessTokenKeys>>().cloned();
         let credential = bearer(req);
+        let face = if req.path().starts_with("/graphql") {
+            Face::Graphql
+        } else {
+            Face::Api
+        };
         let client = crate::client_address::client_addr(req);
         let agent = req
             .headers()
@@ -153,7 +170,8 @@ impl FromRequest for Caller {
             };
             let credential = credential.ok_or(ApiError::unauthenticated(AuthFailure::Missing))?;
             let mut caller = guarded_by_address(&services, client, async {
-                authenticate(&services, &keys, &credential, client.map(|c| c.to_string())).await
+                let client_ip = client.map(|c| c.to_string());
+                authenticate(&services, &keys, &credential, client_ip, face).await
             })
             .await?;
             caller.client = (client, agent);

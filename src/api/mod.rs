@@ -5,6 +5,7 @@ mod body;
 mod caller;
 mod dto;
 mod error;
+mod forward_auth;
 #[cfg(fuzzing)]
 pub mod fuzzing;
 mod graphql;
@@ -14,6 +15,7 @@ mod openapi;
 mod tokens;
 mod verify;
 
+pub use caller::bearer;
 pub use error::ApiError;
 pub use openapi::ApiDoc;
 
@@ -23,18 +25,30 @@ use actix_web::web;
 /// error shape for other methods) and lists every (method, path) for the OpenAPI test.
 /// `hot` routes are registered at the top of the application, ahead of every scope, so the
 /// requests that services send on every call of theirs are routed by one string comparison.
+/// `any` routes take every method (a proxy asks with the method of the request it guards)
+/// and are documented as GET; they also serve any path beneath theirs (Envoy appends the
+/// original path).
 macro_rules! api_routes {
     (
+        any: { $( $any_path:literal => $any_handler:path )* }
         hot: { $( $hot_path:literal => { $( $hot_method:ident : $hot_handler:path ),+ $(,)? } )* }
         scoped: { $( $path:literal => { $( $method:ident : $handler:path ),+ $(,)? } )* }
     ) => {
         /// Every (method, path) the API serves.
         pub const ROUTES: &[(&str, &str)] = &[
+            $( ("get", concat!("/api/v1", $any_path)), )*
             $( $( (stringify!($hot_method), concat!("/api/v1", $hot_path)), )+ )*
             $( $( (stringify!($method), concat!("/api/v1", $path)), )+ )*
         ];
 
         fn register_hot(cfg: &mut web::ServiceConfig) {
+            $(
+                cfg.service(web::resource(concat!("/api/v1", $any_path)).route(web::route().to($any_handler)));
+                cfg.service(
+                    web::resource(concat!("/api/v1", $any_path, "/{appended:.*}"))
+                        .route(web::route().to($any_handler)),
+                );
+            )*
             $(
                 cfg.service(
                     web::resource(concat!("/api/v1", $hot_path))
@@ -59,6 +73,9 @@ macro_rules! api_routes {
 // Scoped routes are matched in this order; a pattern with a parameter is matched by
 // regular expression, after the fixed paths beside it.
 api_routes! {
+    any: {
+        "/forward-auth" => forward_auth::forward_auth
+    }
     hot: {
         "/verify" => { post: verify::verify }
     }

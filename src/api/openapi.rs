@@ -2,7 +2,7 @@
 //! endpoint that serves it.
 
 use super::dto::*;
-use super::{login, tokens, verify};
+use super::{forward_auth, login, tokens, verify};
 use actix_web::HttpResponse;
 use actix_web::http::header::ContentType;
 use std::sync::OnceLock;
@@ -26,6 +26,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         tokens::regenerate_token,
         tokens::refresh_token,
         verify::verify,
+        forward_auth::forward_auth,
         openapi,
     ),
     components(schemas(ErrorBody, ErrorDetail, TokenBody, IssuedTokenBody, TokenListBody)),

@@ -5,12 +5,14 @@ use super::dto::*;
 use super::error::{ApiError, json_answer};
 use crate::domain::Permission;
 use crate::error::AppError;
+use crate::metrics::{Face, Outcome};
 use crate::services::Services;
 use crate::tokens::{VerifiedToken, VerifyError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use std::net::IpAddr;
+use std::time::Instant;
 
 /// For protected services: is this token valid, and may it do `permission`?
 #[utoipa::path(
@@ -31,6 +33,7 @@ pub async fn verify(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let started = Instant::now();
     let bytes = body::read_json(&req, payload).await?;
     let body: VerifyRequest<'_> = serde_json::from_slice(&bytes).map_err(body::json_body_error)?;
     let permission = body
@@ -56,11 +59,17 @@ pub async fn verify(
     if let Err(retry_after) = services.throttles.check_verify(client, source) {
         return Err(AppError::RateLimited { retry_after }.into());
     }
-    let verified = match services
+    let checked = services
         .tokens
         .verify(&body.token, permission.as_ref())
-        .await
-    {
+        .await;
+    let outcome = checked
+        .as_ref()
+        .map_or_else(VerifyError::outcome, |_| Outcome::Valid);
+    services
+        .metrics
+        .verification(Face::Verify, outcome, started.elapsed());
+    let verified = match checked {
         Ok(verified) => verified,
         Err(error) => {
             if error.refused_a_well_formed_token() {

@@ -8,6 +8,7 @@ mod errors;
 mod identity;
 mod permission;
 mod plan;
+mod rest_route;
 mod role;
 mod theme;
 mod token_attributes;
@@ -22,6 +23,7 @@ pub use permission::{
     PermissionSet,
 };
 pub use plan::Plan;
+pub use rest_route::{RestRoutes, RoutePrefix, Unmapped};
 pub use role::Role;
 pub use theme::Theme;
 pub use token_attributes::{TokenDescription, TokenKind, TokenName, TokenType};

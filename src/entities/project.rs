@@ -9,6 +9,8 @@ pub struct Model {
     pub slug: String,
     pub plan: String,
     pub token_cap: Option<i32>,
+    /// Forward auth's REST mapping: where the content types live in upstream paths.
+    pub route_prefix: Option<String>,
     pub created_at: DateTime,
     pub updated_at: DateTime,
 }

@@ -6,11 +6,14 @@ use super::{ContentType, Projects, load_content_types};
 use crate::audit::{self, AuditTarget};
 use crate::authority::{ProjectAbility, require_ability};
 use crate::change_feed;
-use crate::domain::{API_TOKEN_CONTENT_TYPE, Actor, ContentTypeName, ContentTypeUid};
-use crate::entities::content_type;
+use crate::domain::{API_TOKEN_CONTENT_TYPE, Actor, ContentTypeName, ContentTypeUid, RoutePrefix};
+use crate::entities::{content_type, project};
 use crate::error::AppError;
 use crate::verification_cache::Invalidation;
-use sea_orm::{ColumnTrait, EntityTrait, ModelTrait, QueryFilter, SqlErr, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, ModelTrait, QueryFilter, Set,
+    SqlErr, TransactionTrait,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -107,6 +110,55 @@ impl Projects {
             "content_type.delete",
             AuditTarget::new("content_type", id, uid.as_str()),
             json!({}),
+        )
+        .await?;
+        change_feed::commit(
+            txn,
+            &self.verification,
+            &[Invalidation::Project(project_id)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Sets (or with `None` clears) where the content types live in upstream paths, which
+    /// forward auth maps requests by. Cached answers carry the old mapping: invalidated.
+    #[tracing::instrument(skip_all, fields(project_id = %project_id))]
+    pub async fn set_route_prefix(
+        &self,
+        actor: &Actor,
+        project_id: Uuid,
+        prefix: Option<RoutePrefix>,
+    ) -> Result<(), AppError> {
+        require_ability(
+            &self.db,
+            actor,
+            project_id,
+            ProjectAbility::ManageContentTypes,
+        )
+        .await?;
+        let txn = self.db.begin().await?;
+        let existing = project::Entity::find_by_id(project_id)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let before = existing.route_prefix.clone();
+        let after = prefix.as_ref().map(RoutePrefix::to_string);
+        if before == after {
+            return Ok(());
+        }
+        let slug = existing.slug.clone();
+        let mut changed = existing.into_active_model();
+        changed.route_prefix = Set(after.clone());
+        changed.updated_at = Set(chrono::Utc::now().naive_utc());
+        changed.update(&txn).await?;
+        audit::record(
+            &txn,
+            actor,
+            Some(project_id),
+            "project.route_prefix",
+            AuditTarget::new("project", project_id, &slug),
+            json!({ "from": before, "to": after }),
         )
         .await?;
         change_feed::commit(

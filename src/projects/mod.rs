@@ -10,7 +10,7 @@ mod store;
 pub use service::Projects;
 pub use store::{load_content_types, lock_project};
 
-use crate::domain::{ContentTypeUid, Email, Plan, ProjectName, ProjectSlug, Role};
+use crate::domain::{ContentTypeUid, Email, Plan, ProjectName, ProjectSlug, Role, RoutePrefix};
 use crate::entities::project;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
@@ -24,6 +24,8 @@ pub struct Project {
     pub plan: Plan,
     /// This project's own cap of active tokens on `professional`, if set.
     pub token_cap: Option<u32>,
+    /// Where the content types live in the paths of the service forward auth guards.
+    pub route_prefix: Option<RoutePrefix>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -38,6 +40,12 @@ impl TryFrom<project::Model> for Project {
             name: model.name,
             slug: model.slug,
             token_cap: model.token_cap.and_then(|cap| u32::try_from(cap).ok()),
+            route_prefix: model
+                .route_prefix
+                .as_deref()
+                .map(RoutePrefix::parse)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("project {} has a bad route prefix: {e}", model.id))?,
             created_at: model.created_at.and_utc(),
         })
     }

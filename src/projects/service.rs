@@ -54,6 +54,7 @@ impl Projects {
             slug: Set(new.slug.as_str().to_owned()),
             plan: Set(new.plan.as_str().to_owned()),
             token_cap: Set(None),
+            route_prefix: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         }

@@ -189,11 +189,20 @@ impl LastUsedRecorder {
     }
 
     /// Flushes on `schedule` until the process ends.
-    pub fn spawn_flusher(&self, schedule: crate::background::Schedule) {
+    pub fn spawn_flusher(
+        &self,
+        schedule: crate::background::Schedule,
+        metrics: crate::metrics::Metrics,
+    ) {
         let recorder = self.clone();
         crate::background::spawn_periodic("last-used flush", schedule, move || {
-            let recorder = recorder.clone();
-            async move { recorder.flush().await }
+            let (recorder, metrics) = (recorder.clone(), metrics.clone());
+            async move {
+                let started = std::time::Instant::now();
+                let flushed = recorder.flush().await;
+                metrics.flushed(started.elapsed(), flushed.is_ok());
+                flushed
+            }
         });
     }
 }

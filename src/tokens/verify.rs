@@ -6,7 +6,7 @@ use super::format::{self, MalformedToken};
 use super::hashing::TokenHasher;
 use super::store::{Effective, effective, explicit_permissions_of};
 use crate::deadline::RequestDeadline;
-use crate::domain::{Permission, TokenActor, TokenKind, TokenType};
+use crate::domain::{Permission, RestRoutes, RoutePrefix, TokenActor, TokenKind, TokenType};
 use crate::entities::{api_token, project};
 use crate::error::{AppError, AuthFailure};
 use crate::projects::load_content_types;
@@ -39,6 +39,18 @@ impl VerifiedToken {
             token_type: self.token_type,
             owner_id: self.owner_id,
             permissions: self.permissions.clone(),
+        }
+    }
+
+    /// Whether the valid token may do `required`: for a permission known only once the
+    /// token's facts are (forward auth maps a path by its project's routes).
+    pub fn require(&self, required: &Permission) -> Result<(), VerifyError> {
+        if self.permissions.contains(required) {
+            Ok(())
+        } else {
+            Err(VerifyError::Forbidden {
+                required: required.clone(),
+            })
         }
     }
 
@@ -82,6 +94,22 @@ impl VerifyError {
             self,
             Self::Unknown | Self::Expired | Self::Revoked | Self::OwnerInactive
         )
+    }
+}
+
+impl VerifyError {
+    /// How the metrics count this refusal.
+    pub fn outcome(&self) -> crate::metrics::Outcome {
+        use crate::metrics::Outcome;
+        match self {
+            Self::Malformed(_) => Outcome::Malformed,
+            Self::Unknown => Outcome::Unknown,
+            Self::Expired => Outcome::Expired,
+            Self::Revoked => Outcome::Revoked,
+            Self::OwnerInactive => Outcome::OwnerInactive,
+            Self::Forbidden { .. } => Outcome::Forbidden,
+            Self::Backend(_) => Outcome::Error,
+        }
     }
 }
 
@@ -221,6 +249,8 @@ impl Verifier {
             owner_inactive: kind == TokenKind::Personal && owner_access.is_none(),
             owner_access,
             rendered_answer: OnceLock::new(),
+            routes: rest_routes(project.route_prefix.as_deref(), &content_types),
+            identity_headers: OnceLock::new(),
         });
         if unlisted && !facts.revoked {
             // Made elsewhere and not heard of yet: known from now on.
@@ -229,6 +259,17 @@ impl Verifier {
         self.cache.insert(digest, facts.clone(), read_at);
         Ok(facts)
     }
+}
+
+/// The project's REST mapping, if it has a prefix. A prefix stored by hand that does not
+/// parse maps nothing: forward auth then needs an explicit permission.
+fn rest_routes(
+    prefix: Option<&str>,
+    content_types: &[crate::projects::ContentType],
+) -> Option<Arc<RestRoutes>> {
+    let prefix = RoutePrefix::parse(prefix?).ok()?;
+    let uids = content_types.iter().map(|ct| ct.uid.clone()).collect();
+    Some(Arc::new(RestRoutes::new(prefix, uids)))
 }
 
 /// The answer for known facts. Expiry is compared with the clock here, on every call.
@@ -245,12 +286,9 @@ fn judge(
     if facts.owner_inactive {
         return Err(VerifyError::OwnerInactive);
     }
-    if let Some(required) = required
-        && !facts.permissions.contains(required)
-    {
-        return Err(VerifyError::Forbidden {
-            required: required.clone(),
-        });
+    let verified = VerifiedToken(facts);
+    if let Some(required) = required {
+        verified.require(required)?;
     }
-    Ok(VerifiedToken(facts))
+    Ok(verified)
 }

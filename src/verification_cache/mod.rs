@@ -24,7 +24,8 @@ mod known_digests;
 pub use digest::Digest;
 pub use invalidation::Invalidation;
 
-use crate::domain::{PermissionSet, ProjectAccess, TokenKind, TokenType};
+use crate::domain::{PermissionSet, ProjectAccess, RestRoutes, TokenKind, TokenType};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use budget::PerSecond;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -35,6 +36,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
+
+/// Forward auth's answer headers for one token (`Latchkey-Token-Id` and the rest).
+pub type IdentityHeaders = Box<[(HeaderName, HeaderValue)]>;
 
 const POSITIVE_CAPACITY: u64 = 100_000;
 const NEGATIVE_CAPACITY: u64 = 100_000;
@@ -63,6 +67,11 @@ pub struct TokenFacts {
     /// answers with a reference-counted copy instead of serialising anew. Facts never change
     /// in place (a change replaces the entry), so the answer cannot go stale.
     pub rendered_answer: OnceLock<Bytes>,
+    /// The project's REST mapping for forward auth, when it has a route prefix.
+    pub routes: Option<Arc<RestRoutes>>,
+    /// Forward auth's identity headers for these facts, rendered on first use like the
+    /// verify answer.
+    pub identity_headers: OnceLock<IdentityHeaders>,
 }
 
 /// An answer and when it was read.
@@ -84,6 +93,8 @@ pub struct VerificationCache {
     /// Whether this process has a change feed at all, and whether it is connected now.
     feed: Arc<FeedState>,
     unlisted_budget: Arc<PerSecond>,
+    /// Hits and misses of `get`, for the metrics.
+    lookups: Arc<[AtomicU64; 2]>,
 }
 
 #[derive(Default)]
@@ -115,6 +126,7 @@ impl VerificationCache {
                 connected: AtomicBool::new(false),
             }),
             unlisted_budget: Arc::new(PerSecond::new(UNLISTED_LOOKUPS_PER_SECOND)),
+            lookups: Arc::default(),
         }
     }
 
@@ -149,15 +161,22 @@ impl VerificationCache {
     }
 
     pub(crate) fn get(&self, digest: &Digest) -> Option<Arc<TokenFacts>> {
-        let cached = self.positive.get(digest)?;
-        // Without a connected feed nothing keeps an entry true past the fallback lifetime.
-        if self.feed.exists
-            && !self.feed.connected.load(Ordering::Acquire)
-            && cached.read.elapsed() > self.fallback
-        {
-            return None;
-        }
-        Some(cached.facts)
+        let found = self.positive.get(digest).filter(|cached| {
+            // Without a connected feed nothing keeps an entry true past the fallback lifetime.
+            !(self.feed.exists
+                && !self.feed.connected.load(Ordering::Acquire)
+                && cached.read.elapsed() > self.fallback)
+        });
+        self.lookups[usize::from(found.is_none())].fetch_add(1, Ordering::Relaxed);
+        found.map(|cached| cached.facts)
+    }
+
+    /// How many lookups found an answer, and how many did not.
+    pub fn hits_and_misses(&self) -> (u64, u64) {
+        (
+            self.lookups[0].load(Ordering::Relaxed),
+            self.lookups[1].load(Ordering::Relaxed),
+        )
     }
 
     /// The generation to pass to `insert`: read it before reading the facts.
@@ -276,106 +295,4 @@ impl VerificationCache {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn facts() -> Arc<TokenFacts> {
-        Arc::new(TokenFacts {
-            id: Uuid::nil(),
-            name: "t".into(),
-            project_id: Uuid::nil(),
-            project_slug: "p".into(),
-            kind: TokenKind::Service,
-            token_type: TokenType::FullAccess,
-            owner_id: None,
-            permissions: PermissionSet::new(),
-            expires_at: None,
-            revoked: false,
-            owner_inactive: false,
-            owner_access: None,
-            rendered_answer: OnceLock::new(),
-        })
-    }
-
-    #[test]
-    fn facts_read_before_an_invalidation_are_not_cached() {
-        let cache = VerificationCache::new(Duration::from_secs(60), None);
-        let digest = [7u8; 32];
-        let read_at = cache.generation();
-        // A revocation committed and invalidated while the facts were being read.
-        cache.forget_token(&hex::encode([9u8; 32]));
-        cache.insert(digest, facts(), read_at);
-        assert!(cache.get(&digest).is_none());
-
-        let read_at = cache.generation();
-        cache.insert(digest, facts(), read_at);
-        assert!(
-            cache.get(&digest).is_some(),
-            "an undisturbed read is cached"
-        );
-        cache.forget_owner(Uuid::now_v7());
-        let read_at_before = read_at;
-        cache.insert([8u8; 32], facts(), read_at_before);
-        assert!(
-            cache.get(&[8u8; 32]).is_none(),
-            "every kind of invalidation counts"
-        );
-    }
-
-    #[test]
-    fn without_a_connected_feed_entries_last_the_fallback_lifetime_only() {
-        let cache =
-            VerificationCache::new(Duration::from_millis(30), Some(Duration::from_secs(60)));
-        let digest = [1u8; 32];
-        let cached = |cache: &VerificationCache| {
-            let read_at = cache.generation();
-            cache.insert(digest, facts(), read_at);
-        };
-        cached(&cache);
-        std::thread::sleep(Duration::from_millis(50));
-        assert!(
-            cache.get(&digest).is_none(),
-            "no feed yet: past the fallback lifetime"
-        );
-
-        cache.feed_connected();
-        cached(&cache);
-        std::thread::sleep(Duration::from_millis(50));
-        assert!(cache.get(&digest).is_some(), "kept true by the feed");
-
-        cache.feed_lost();
-        assert!(
-            cache.get(&digest).is_none(),
-            "the feed is down: the fallback bound again"
-        );
-
-        cached(&cache);
-        cache.feed_connected();
-        assert!(
-            cache.get(&digest).is_none(),
-            "what was cached while it was away goes"
-        );
-    }
-
-    #[test]
-    fn a_retired_digest_leaves_the_known_set() {
-        let cache = VerificationCache::new(Duration::from_secs(1), None);
-        let (kept, retired) = (hex::encode([2u8; 32]), hex::encode([3u8; 32]));
-        cache.add_stored([kept.as_str(), retired.as_str()], true);
-        cache.apply(&Invalidation::Retired(retired.clone()));
-        cache.apply(&Invalidation::Token(kept.clone()));
-        assert_eq!(cache.is_stored(&[2u8; 32]), Some(true));
-        assert_eq!(cache.is_stored(&[3u8; 32]), Some(false));
-        assert_eq!(cache.known_digests(), 1);
-    }
-
-    #[test]
-    fn the_unlisted_lookup_budget_holds_per_second() {
-        let budget = PerSecond::new(5);
-        let taken = (0..20).filter(|_| budget.take()).count();
-        // The loop may straddle a second boundary, never two.
-        assert!((5..=10).contains(&taken), "{taken}");
-        std::thread::sleep(Duration::from_millis(1_100));
-        assert!(budget.take(), "a new second, a new budget");
-    }
-}
+mod tests;

@@ -1,4 +1,5 @@
-//! A project's content types: the rows of the permission matrix.
+//! A project's content types: the rows of the permission matrix, and the route prefix under
+//! which forward auth finds them in upstream paths.
 
 use super::csrf::{CsrfForm, EmptyForm};
 use super::forms::{FormFailure, settle};
@@ -6,7 +7,7 @@ use super::page::{PageCtx, PageError, render_with_status};
 use super::paths;
 use super::project_page::ProjectPage;
 use crate::authority::ProjectAbility;
-use crate::domain::{ContentTypeName, ContentTypeUid, FieldErrors};
+use crate::domain::{ContentTypeName, ContentTypeUid, FieldErrors, RestRoutes, RoutePrefix};
 use crate::services::Services;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -17,6 +18,8 @@ struct ContentTypeRow {
     display_name: String,
     built_in: bool,
     actions: String,
+    /// The collection path forward auth maps to this type, when the project has a prefix.
+    path: Option<String>,
     delete_path: String,
 }
 
@@ -31,6 +34,11 @@ struct ContentTypesPage {
     errors: FieldErrors,
     general_error: Option<String>,
     action_path: String,
+    /// The route prefix as typed (or as stored, on a fresh page).
+    route_prefix: String,
+    /// The stored prefix, shown as `/api/{content-type}`.
+    route_pattern: Option<String>,
+    routes_path: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -48,6 +56,25 @@ impl ContentTypeForm {
     }
 }
 
+#[derive(Deserialize, Default)]
+pub struct RoutePrefixForm {
+    route_prefix: String,
+}
+
+impl RoutePrefixForm {
+    /// Empty clears the prefix: forward auth then maps nothing.
+    fn parse(&self) -> Result<Option<RoutePrefix>, FieldErrors> {
+        if self.route_prefix.trim().is_empty() {
+            return Ok(None);
+        }
+        let mut errors = FieldErrors::new();
+        errors
+            .take("route_prefix", RoutePrefix::parse(&self.route_prefix))
+            .map(Some)
+            .ok_or(errors)
+    }
+}
+
 #[derive(Deserialize)]
 pub struct ContentTypePath {
     uid: String,
@@ -57,13 +84,27 @@ async fn show(
     services: &Services,
     page: &ProjectPage,
     form: ContentTypeForm,
+    typed_prefix: Option<String>,
     failure: FormFailure,
 ) -> Result<HttpResponse, PageError> {
     let slug = &page.project.slug;
-    let rows = services
-        .projects
-        .content_types(page.project.id)
-        .await?
+    let content_types = services.projects.content_types(page.project.id).await?;
+    let routes = page.project.route_prefix.clone().map(|prefix| {
+        RestRoutes::new(
+            prefix,
+            content_types.iter().map(|ct| ct.uid.clone()).collect(),
+        )
+    });
+    let paths_by_type: Vec<(ContentTypeUid, String)> = routes
+        .as_ref()
+        .map(|routes| {
+            routes
+                .paths()
+                .map(|(uid, path)| (uid.clone(), path))
+                .collect()
+        })
+        .unwrap_or_default();
+    let rows = content_types
         .into_iter()
         .map(|ct| ContentTypeRow {
             delete_path: paths::delete_content_type(slug, ct.uid.as_str()),
@@ -74,11 +115,16 @@ async fn show(
                 .map(|a| a.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
+            path: paths_by_type
+                .iter()
+                .find(|(uid, _)| *uid == ct.uid)
+                .map(|(_, path)| path.clone()),
             uid: ct.uid.as_str().to_owned(),
             display_name: ct.display_name,
             built_in: ct.built_in,
         })
         .collect();
+    let stored_pattern = page.project.route_prefix.as_ref().map(RoutePrefix::pattern);
     render_with_status(
         &ContentTypesPage {
             ctx: page.ctx(services, "content-types", "Content types").await?,
@@ -89,6 +135,11 @@ async fn show(
             errors: failure.errors,
             general_error: failure.general_error,
             action_path: paths::content_types(slug),
+            route_prefix: typed_prefix
+                .or_else(|| stored_pattern.clone())
+                .unwrap_or_default(),
+            route_pattern: stored_pattern,
+            routes_path: paths::content_type_routes(slug),
         },
         failure.status,
     )
@@ -99,7 +150,7 @@ pub async fn content_types_page(
     page: ProjectPage,
 ) -> Result<HttpResponse, PageError> {
     let fresh = ContentTypeForm::default();
-    show(&services, &page, fresh, FormFailure::none()).await
+    show(&services, &page, fresh, None, FormFailure::none()).await
 }
 
 pub async fn add_content_type(
@@ -109,7 +160,9 @@ pub async fn add_content_type(
 ) -> Result<HttpResponse, PageError> {
     let (uid, name) = match form.parse() {
         Ok(parsed) => parsed,
-        Err(errors) => return show(&services, &page, form, FormFailure::invalid(errors)).await,
+        Err(errors) => {
+            return show(&services, &page, form, None, FormFailure::invalid(errors)).await;
+        }
     };
     let added = (services.projects)
         .add_content_type(&page.actor(), page.project.id, uid, name)
@@ -119,7 +172,43 @@ pub async fn add_content_type(
             format!("Added the content type “{}”.", added.uid),
             paths::content_types(&page.project.slug),
         )),
-        Err(failure) => show(&services, &page, form, failure).await,
+        Err(failure) => show(&services, &page, form, None, failure).await,
+    }
+}
+
+pub async fn set_route_prefix(
+    services: web::Data<Services>,
+    page: ProjectPage,
+    CsrfForm(form): CsrfForm<RoutePrefixForm>,
+) -> Result<HttpResponse, PageError> {
+    let typed = Some(form.route_prefix.clone());
+    let blank = ContentTypeForm::default;
+    let prefix = match form.parse() {
+        Ok(prefix) => prefix,
+        Err(errors) => {
+            return show(
+                &services,
+                &page,
+                blank(),
+                typed,
+                FormFailure::invalid(errors),
+            )
+            .await;
+        }
+    };
+    let message = match &prefix {
+        Some(prefix) => format!(
+            "Forward auth now maps paths under {} to permissions.",
+            prefix.pattern()
+        ),
+        None => "Forward auth no longer maps paths: each location names its permission.".to_owned(),
+    };
+    let set = (services.projects)
+        .set_route_prefix(&page.actor(), page.project.id, prefix)
+        .await;
+    match settle(set)? {
+        Ok(()) => Ok(page.done(message, paths::content_types(&page.project.slug))),
+        Err(failure) => show(&services, &page, blank(), typed, failure).await,
     }
 }
 

@@ -115,6 +115,7 @@ fn project_routes(cfg: &mut web::ServiceConfig) {
         "/settings/api-tokens/{id}/regenerate" => { read: tokens::confirm_regenerate, submit: tokens::regenerate_token }
         "/settings/api-tokens/{id}/delete" => { read: tokens::confirm_delete, submit: tokens::delete_token }
         "/settings/content-types" => { read: content_types::content_types_page, submit: content_types::add_content_type }
+        "/settings/content-types/routes" => { submit: content_types::set_route_prefix }
         "/settings/content-types/{uid}/delete" => { submit: content_types::remove_content_type }
         "/settings/members" => { read: members::members_page, submit: members::add_member }
         "/settings/members/{user_id}/role" => { submit: members::change_role }

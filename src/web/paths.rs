@@ -60,6 +60,10 @@ pub fn content_types(slug: &str) -> String {
     format!("/projects/{slug}/settings/content-types")
 }
 
+pub fn content_type_routes(slug: &str) -> String {
+    format!("{}/routes", content_types(slug))
+}
+
 pub fn delete_content_type(slug: &str, uid: &str) -> String {
     format!("/projects/{slug}/settings/content-types/{uid}/delete")
 }

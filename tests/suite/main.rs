@@ -27,6 +27,7 @@ mod permissions;
 mod personal_tokens;
 mod plans;
 mod process;
+mod proxies;
 mod sessions;
 mod shutdown;
 mod statements;

@@ -2,9 +2,11 @@
 
 mod cases;
 mod errors;
+mod forward_auth;
 mod graphql;
 mod login;
 mod management;
+mod metrics;
 mod openapi;
 mod refresh_and_verify;
 mod throttling;
@@ -24,6 +26,8 @@ pub struct ApiServer {
     /// The running application's own services (sharing its last-used recorder).
     pub services: Services,
     pub base: String,
+    /// `http://127.0.0.1:PORT` of the metrics listener, when the settings ask for one.
+    pub metrics_base: Option<String>,
     client: reqwest::Client,
 }
 
@@ -75,6 +79,9 @@ impl ApiServer {
             .unwrap();
         let base = format!("http://127.0.0.1:{}/api/v1", application.port());
         let services = application.services().clone();
+        let metrics_base = application
+            .metrics_port()
+            .map(|port| format!("http://127.0.0.1:{port}"));
         // One process, one verification cache: assertions go through the server's services.
         app.services = services.clone();
         tokio::spawn(application.run_until_stopped());
@@ -82,6 +89,7 @@ impl ApiServer {
             app,
             services,
             base,
+            metrics_base,
             client: reqwest::Client::new(),
         }
     }

@@ -25,6 +25,34 @@ backend_tests! {
         assert_eq!(built_in.status, 400);
     }
 
+    async fn an_admin_sets_the_route_prefix_and_sees_each_types_path(app) {
+        let dashboard = Dashboard::start(app).await;
+        let project = dashboard.project("acme", Plan::Professional).await;
+        dashboard.app.content_type(&project, "category").await;
+        let browser = dashboard.member(&project, "ada@example.com", Role::Admin).await;
+        let path = "/projects/acme/settings/content-types";
+        let routes = format!("{path}/routes");
+
+        browser.get(path).await.assert_contains("No route prefix is set").assert_lacks("<th scope=\"col\">Path</th>");
+        let bad = browser.submit(path, &routes, &[("route_prefix", "/api/../admin")]).await;
+        assert_eq!(bad.status, 422);
+        bad.assert_contains("is not a route prefix").assert_contains("value=\"/api/../admin\"");
+        browser.submit(path, &routes, &[("route_prefix", "/api")]).await
+            .assert_contains("Forward auth now maps paths under /api/{content-type} to permissions.")
+            .assert_contains("<code>/api/categories</code>").assert_contains("<code>/api/api-tokens</code>");
+        let stored = dashboard.app.services.projects.get(project.id).await.unwrap();
+        assert_eq!(stored.route_prefix.map(|p| p.pattern()), Some("/api/{content-type}".to_owned()));
+        browser.submit(path, &routes, &[("route_prefix", "")]).await.assert_contains("Forward auth no longer maps paths");
+        assert_eq!(dashboard.app.services.projects.get(project.id).await.unwrap().route_prefix, None);
+
+        // A developer reads the routes but cannot change them.
+        let dev = dashboard.member(&project, "dev@example.com", Role::Developer).await;
+        let page = dev.get(path).await;
+        page.assert_lacks("Save route prefix");
+        let refused = dev.post(&routes, &[("csrf_token", &page.csrf()), ("route_prefix", "/api")]).await;
+        assert_eq!(refused.status, 403);
+    }
+
     async fn an_owner_adds_members_changes_roles_and_removes_them(app) {
         let dashboard = Dashboard::start(app).await;
         let project = dashboard.project("acme", Plan::Professional).await;
