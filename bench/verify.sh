@@ -5,10 +5,12 @@
 # database (and on PostgreSQL when LATCHKEY_BENCH_POSTGRES_URL is set); seeds TOKENS tokens
 # through the public API; runs `wrk -t2 -c64 -d$DURATION --latency` for a valid token with its
 # permission, a valid token refused (403), a malformed token, a new well-formed unknown token
-# per request, and a mix; then a management read (GET /api/v1/tokens/{id} with a project
+# per request, a mix, and a forward-auth check as a reverse proxy makes it (GET with the bearer
+# header and ?permission=); then a management read (GET /api/v1/tokens/{id} with a project
 # token, for scale: a read of the database per request); counts the statements the last-used flusher issued; measures
 # resident memory with MEMORY_TOKENS tokens stored and 10,000 cached; and writes the results
-# into docs/performance.md. Each scenario runs ROUNDS times, each time right after a run of
+# into docs/performance.md. The metrics are on throughout (their own listener, scraped every
+# second), and the verifications they counted are set beside the requests wrk sent. Each scenario runs ROUNDS times, each time right after a run of
 # the bare server, and reports medians: on a small shared machine the available CPU drifts
 # between runs, and a throughput ratio to a neighbouring bare run is steadier than a single
 # figure. Tail latency is compared with the median p99 of every bare run instead: the bare
@@ -85,12 +87,16 @@ bench_backend() {
                                   LATCHKEY_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789")
   echo "$PASSWORD" | "${env[@]}" "$binary" create-admin --email "$EMAIL" --name Bench >/dev/null
   "${env[@]}" "$binary" create-project --name Bench --slug bench --plan professional_unlimited --owner "$EMAIL" >/dev/null
-  local port; port=$(free_port)
-  "${env[@]}" LATCHKEY_BIND="127.0.0.1:$port" "$binary" serve >"$dir/server.log" 2>&1 &
+  local port metrics_port; port=$(free_port); metrics_port=$(free_port)
+  "${env[@]}" LATCHKEY_BIND="127.0.0.1:$port" LATCHKEY_METRICS_BIND="127.0.0.1:$metrics_port" \
+    "$binary" serve >"$dir/server.log" 2>&1 &
   local server=$!
   pids+=("$server")
-  local base="http://127.0.0.1:$port"
+  local base="http://127.0.0.1:$port" metrics="http://127.0.0.1:$metrics_port/metrics"
   wait_healthy "$base/healthz"
+  # As Prometheus would: a scrape a second while the load runs.
+  ( while kill -0 "$server" 2>/dev/null; do curl -fs "$metrics" >/dev/null || true; sleep 1; done ) &
+  pids+=($!)
   python3 "$repo/bench/seed_api.py" "$base" "$EMAIL" "$PASSWORD" bench "$TOKENS" "$dir/secrets"
   local read_only refused
   read_only="$(sed -n 1p "$dir/secrets")"   # read-only: holds api-token.find, not api-token.delete
@@ -103,7 +109,7 @@ bench_backend() {
     for _ in $(seq "$ROUNDS"); do
       IFS='|' read -r b_rps _ b_p99 _ <<<"$(run_wrk "$hello_url")"
       IFS='|' read -r rps p50 p99 requests <<<"$(run_wrk "${URL:-$verify}" "$@")"
-      [ -z "${URL:-}" ] && total=$((total + requests))
+      if [ -z "${URL:-}" ] || [ -n "${VERIFIES:-}" ]; then total=$((total + requests)); fi
       hello_rps_all+=("$b_rps"); hello_p99_all+=("$b_p99")
       rps_all+=("$rps"); p50_all+=("$p50"); p99_all+=("$p99")
       ratio_all+=("$(awk -v a="$rps" -v b="$b_rps" 'BEGIN { print 100 * a / b }')")
@@ -124,6 +130,8 @@ bench_backend() {
   TOKEN="lk_this-is-not-a-token" PERMISSION="" scenario "malformed token (401)" "≥ 80 %" -s "$WRK_DIR/verify.lua"
   scenario "new unknown token per request (401)" "≥ 25 % (SQLite)" -s "$WRK_DIR/unknown.lua"
   TOKEN="$read_only" REFUSED_TOKEN="$refused" scenario "mix 70/10/10/10" "—" -s "$WRK_DIR/mix.lua"
+  VERIFIES=1 URL="$base/api/v1/forward-auth?permission=api-token.find" \
+    scenario "forward auth: GET with the bearer header, permission named (200)" "≥ 85 %" -H "Authorization: Bearer $read_only"
   # A management read answers from the database (the token with its names, its grant): it is
   # here for scale beside a check answered from the cache. It reads the refused token's row.
   local read_id
@@ -132,6 +140,9 @@ bench_backend() {
   TOKEN="$read_only" URL="$base/api/v1/tokens/$read_id" \
     scenario "management read: GET /api/v1/tokens/{id} with a project token (200)" "—" -s "$WRK_DIR/read.lua"
   local elapsed=$((SECONDS - started))
+  local counted
+  counted=$(curl -fs "$metrics" | awk '/^latchkey_verifications_total\{face="(verify|forward-auth)"/ { sum += $2 } END { printf "%d", sum }')
+  notes+="- Metrics on ($backend): the verify and forward-auth checks counted by \`/metrics\`: **$counted**, for $total requests completed by wrk (wrk does not count those still in flight when it stops)."$'\n'
 
   if [ "$MEMORY_TOKENS" -gt "$TOKENS" ] && [ "$backend" = sqlite ]; then
     python3 "$repo/bench/seed_api.py" "$base" "$EMAIL" "$PASSWORD" bench "$((MEMORY_TOKENS - TOKENS))" "$dir/more-secrets" "Memory token"

@@ -147,9 +147,7 @@ impl Services {
             cached_answers: cache.cached_tokens(),
             cache_hits,
             cache_misses,
-            change_feed_connected: (self.db.get_database_backend()
-                == sea_orm::DatabaseBackend::Postgres)
-                .then(|| cache.feed_is_connected()),
+            change_feed_connected: cache.feed_is_connected(),
             pool: db::pool_gauges(&self.db),
         }
     }

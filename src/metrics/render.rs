@@ -13,8 +13,8 @@ pub struct Gauges {
     pub cached_answers: u64,
     pub cache_hits: u64,
     pub cache_misses: u64,
-    /// Whether the PostgreSQL change feed is connected (`None`: no feed on this backend).
-    pub change_feed_connected: Option<bool>,
+    /// Whether the PostgreSQL change feed is connected (never, on the backends that poll).
+    pub change_feed_connected: bool,
     pub pool: PoolGauges,
 }
 
@@ -130,14 +130,12 @@ impl Metrics {
             "Token digests this instance knows to exist (the known-digest set).",
             gauges.known_digests,
         );
-        if let Some(connected) = gauges.change_feed_connected {
-            gauge(
-                &mut out,
-                "latchkey_change_feed_connected",
-                "1 while the PostgreSQL change feed is connected.",
-                u64::from(connected),
-            );
-        }
+        gauge(
+            &mut out,
+            "latchkey_change_feed_connected",
+            "1 while the PostgreSQL change feed is connected; 0 otherwise, and always on SQLite and MariaDB, which poll.",
+            u64::from(gauges.change_feed_connected),
+        );
 
         let flushes = registry.flushes.load(Ordering::Relaxed);
         counter(

@@ -149,6 +149,47 @@ backend_tests! {
     }
 }
 
+/// Every series the Grafana dashboard in `docs/grafana/` queries is one `/metrics` serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_grafana_dashboard_queries_only_metrics_that_exist() {
+    let dashboard: Value =
+        serde_json::from_str(include_str!("../../../docs/grafana/latchkey.json")).unwrap();
+    let api = with_metrics(TestApp::spawn(Backend::Sqlite).await.unwrap()).await;
+    let base = api.metrics_base.as_ref().unwrap();
+    let exposition = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let served: std::collections::BTreeSet<&str> = exposition
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .map(|line| line.split(['{', ' ']).next().unwrap())
+        .collect();
+    let mut queried = 0;
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            let mut rest = expr;
+            while let Some(at) = rest.find("latchkey_") {
+                let name: String = rest[at..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect();
+                assert!(
+                    served.contains(name.as_str()),
+                    "panel {:?} queries {name}, which /metrics does not serve",
+                    panel["title"]
+                );
+                queried += 1;
+                rest = &rest[at + name.len()..];
+            }
+        }
+    }
+    assert!(queried >= 15, "{queried}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_main_listener_serves_metrics_only_with_the_scrapers_secret() {
     let api = with_metrics(TestApp::spawn(Backend::Sqlite).await.unwrap()).await;
