@@ -6,6 +6,7 @@ pub mod audit;
 pub mod authority;
 pub mod background;
 pub mod change_feed;
+pub mod client;
 pub mod client_address;
 pub mod commands;
 pub mod config;

@@ -1,6 +1,7 @@
 //! Command-line entry point: parse, load settings, dispatch.
 
 use clap::{Parser, Subcommand};
+use latchkey::client::{self, Connection, TokensCommand};
 use latchkey::commands::{self, KeysAction, MigrateAction};
 use latchkey::config::Settings;
 use latchkey::startup::Application;
@@ -17,8 +18,71 @@ struct Cli {
     command: Command,
 }
 
+/// Where the server is, for the client commands.
+#[derive(clap::Args)]
+struct ServerArgs {
+    /// The server's address.
+    #[arg(long, env = "LATCHKEY_BASE_URL", default_value = client::DEFAULT_BASE_URL, global = true)]
+    base_url: String,
+    /// A project API token, or an access token from POST /api/v1/auth/login.
+    #[arg(long, env = "LATCHKEY_API_KEY", hide_env_values = true, global = true)]
+    api_key: Option<String>,
+    /// The API's JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+impl ServerArgs {
+    fn connection(&self) -> Connection {
+        Connection {
+            base_url: self.base_url.clone(),
+            api_key: self.api_key.clone(),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Manage a project's tokens on a running server, over its JSON API.
+    Tokens {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(subcommand)]
+        action: TokensCommand,
+    },
+    /// Sign in to a running server: prints an administrator's short-lived access token for
+    /// one project (the password is prompted for, or read from the first line of stdin).
+    Login {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        project: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Make a project's content types and service-account tokens what FILE says; a second
+    /// run changes nothing. Adds and updates, never removes.
+    Apply {
+        #[arg(short = 'f', long = "file", value_name = "FILE")]
+        file: PathBuf,
+        /// Show the plan; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write the new tokens' secrets to this new file (JSON, mode 0600).
+        #[arg(long, value_name = "FILE")]
+        secrets_file: Option<PathBuf>,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Ask a running server whether a token is valid (and may do --permission); `-` reads
+    /// the token from standard input.
+    Verify {
+        token: String,
+        #[arg(long)]
+        permission: Option<String>,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
     /// Run the HTTP server (applies pending migrations first).
     Serve,
     /// Apply, roll back or list schema migrations.
@@ -81,11 +145,58 @@ enum MigrateCommand {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     latchkey::telemetry::init_subscriber(matches!(cli.command, Command::Serve));
-    match run(cli).await {
+    // The client commands talk to a server: they read no settings and touch no data folder.
+    let client = match cli.command {
+        Command::Tokens { server, action } => {
+            client::run_tokens(&server.connection(), server.json, action).await
+        }
+        Command::Verify {
+            token,
+            permission,
+            server,
+        } => client::run_verify(&server.connection(), server.json, token, permission).await,
+        Command::Login {
+            email,
+            project,
+            server,
+        } => client::run_login(&server.connection(), &email, &project).await,
+        Command::Apply {
+            file,
+            dry_run,
+            secrets_file,
+            server,
+        } => {
+            client::run_apply(
+                &server.connection(),
+                server.json,
+                &file,
+                dry_run,
+                secrets_file.as_deref(),
+            )
+            .await
+        }
+        command => {
+            let server_side = Cli {
+                config: cli.config,
+                command,
+            };
+            return match run(server_side).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("error: {error:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+    };
+    match client {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+            eprintln!("error: {error}");
+            if let Some(detail) = error.detail() {
+                eprintln!("detail: {detail}");
+            }
+            ExitCode::from(error.exit_code())
         }
     }
 }
@@ -93,6 +204,11 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     match cli.command {
+        // Answered by `main` without settings.
+        Command::Tokens { .. }
+        | Command::Verify { .. }
+        | Command::Login { .. }
+        | Command::Apply { .. } => {}
         Command::Serve => {
             Application::build(settings)
                 .await?

@@ -26,6 +26,19 @@ pub fn create_file(path: &Path) -> io::Result<()> {
     restrict(path, 0o600)
 }
 
+/// Writes `contents` to a new file only its owner may read; an existing file is left alone
+/// and refused (a secret never overwrites another).
+pub fn write_new(path: &Path, contents: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents)?;
+    file.sync_all()
+}
+
 /// Narrows an existing file's mode to `mode` (files from before this rule, or made by
 /// another program with a wider umask). Missing files are left alone.
 pub fn restrict_if_present(path: &Path) -> io::Result<()> {

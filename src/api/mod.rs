@@ -3,6 +3,7 @@
 
 mod body;
 mod caller;
+mod content_types;
 mod dto;
 mod error;
 mod forward_auth;
@@ -43,17 +44,19 @@ macro_rules! api_routes {
 
         fn register_hot(cfg: &mut web::ServiceConfig) {
             $(
-                cfg.service(web::resource(concat!("/api/v1", $any_path)).route(web::route().to($any_handler)));
-                cfg.service(
-                    web::resource(concat!("/api/v1", $any_path, "/{appended:.*}"))
-                        .route(web::route().to($any_handler)),
-                );
-            )*
-            $(
                 cfg.service(
                     web::resource(concat!("/api/v1", $hot_path))
                         $( .route(web::$hot_method().to($hot_handler)) )+
                         .default_service(web::to(method_not_allowed)),
+                );
+            )*
+            // After the fixed hot paths: the appended form is a pattern, matched by regular
+            // expression, and `/verify` should not wait for it.
+            $(
+                cfg.service(web::resource(concat!("/api/v1", $any_path)).route(web::route().to($any_handler)));
+                cfg.service(
+                    web::resource(concat!("/api/v1", $any_path, "/{appended:.*}"))
+                        .route(web::route().to($any_handler)),
                 );
             )*
         }
@@ -85,6 +88,7 @@ api_routes! {
         "/tokens/refresh" => { post: tokens::refresh_token }
         "/tokens/{id}" => { get: tokens::get_token, patch: tokens::update_token, delete: tokens::delete_token }
         "/tokens/{id}/regenerate" => { post: tokens::regenerate_token }
+        "/content-types" => { get: content_types::list_content_types, post: content_types::create_content_type }
         "/openapi.json" => { get: openapi::openapi }
     }
 }

@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and the DTOs, and the
 //! endpoint that serves it.
 
+use super::content_types::{self, ContentTypeBody, ContentTypeListBody, CreateContentTypeRequest};
 use super::dto::*;
 use super::{forward_auth, login, tokens, verify};
 use actix_web::HttpResponse;
@@ -25,15 +26,21 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         tokens::delete_token,
         tokens::regenerate_token,
         tokens::refresh_token,
+        content_types::list_content_types,
+        content_types::create_content_type,
         verify::verify,
         forward_auth::forward_auth,
         openapi,
     ),
-    components(schemas(ErrorBody, ErrorDetail, TokenBody, IssuedTokenBody, TokenListBody)),
+    components(schemas(
+        ErrorBody, ErrorDetail, TokenBody, IssuedTokenBody, TokenListBody, ContentTypeBody,
+        ContentTypeListBody, CreateContentTypeRequest,
+    )),
     modifiers(&BearerScheme),
     tags(
         (name = "auth", description = "Short-lived access tokens for administrators"),
         (name = "tokens", description = "Token management"),
+        (name = "content types", description = "The rows of the permission matrix"),
         (name = "verification", description = "For the services that tokens protect"),
         (name = "meta", description = "This document"),
     )

@@ -1,6 +1,6 @@
 //! The Prometheus text exposition format (version 0.0.4): `# HELP`, `# TYPE`, then samples.
 
-use super::{BUCKETS_MICROS, Face, Metrics, Outcome, SignIn};
+use super::{BUCKETS_MICROS, Face, Metrics, OUTCOMES, Outcome, SLOTS, SignIn};
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
 
@@ -51,8 +51,9 @@ impl Metrics {
         );
         for face in Face::ALL {
             for outcome in Outcome::ALL {
-                let count =
-                    registry.verifications[face as usize][outcome as usize].load(Ordering::Relaxed);
+                let count = registry
+                    .verifications
+                    .total(face as usize * OUTCOMES + outcome as usize);
                 sample(
                     &mut out,
                     "latchkey_verifications_total",
@@ -69,10 +70,10 @@ impl Metrics {
             "How long a token check took, from the request read to the answer.",
         );
         for face in Face::ALL {
-            let histogram = &registry.latency[face as usize];
+            let bucket = |slot: usize| registry.latency_buckets.total(face as usize * SLOTS + slot);
             let mut cumulative = 0;
             for (slot, bound) in BUCKETS_MICROS.iter().enumerate() {
-                cumulative += histogram.buckets[slot].load(Ordering::Relaxed);
+                cumulative += bucket(slot);
                 let le = seconds(*bound);
                 sample(
                     &mut out,
@@ -81,7 +82,7 @@ impl Metrics {
                     cumulative,
                 );
             }
-            cumulative += histogram.buckets[BUCKETS_MICROS.len()].load(Ordering::Relaxed);
+            cumulative += bucket(BUCKETS_MICROS.len());
             let labels = [("face", face.label())];
             sample(
                 &mut out,
@@ -89,7 +90,7 @@ impl Metrics {
                 &[("face", face.label()), ("le", "+Inf")],
                 cumulative,
             );
-            let sum = histogram.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
+            let sum = registry.latency_nanos.total(face as usize) as f64 / 1e9;
             sample(
                 &mut out,
                 "latchkey_verification_duration_seconds_sum",

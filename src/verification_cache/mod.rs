@@ -93,8 +93,8 @@ pub struct VerificationCache {
     /// Whether this process has a change feed at all, and whether it is connected now.
     feed: Arc<FeedState>,
     unlisted_budget: Arc<PerSecond>,
-    /// Hits and misses of `get`, for the metrics.
-    lookups: Arc<[AtomicU64; 2]>,
+    /// Hits and misses of `get`, for the metrics: striped, as on the hot path.
+    lookups: Arc<crate::metrics::Striped<2>>,
 }
 
 #[derive(Default)]
@@ -167,16 +167,13 @@ impl VerificationCache {
                 && !self.feed.connected.load(Ordering::Acquire)
                 && cached.read.elapsed() > self.fallback)
         });
-        self.lookups[usize::from(found.is_none())].fetch_add(1, Ordering::Relaxed);
+        self.lookups.add(usize::from(found.is_none()), 1);
         found.map(|cached| cached.facts)
     }
 
     /// How many lookups found an answer, and how many did not.
     pub fn hits_and_misses(&self) -> (u64, u64) {
-        (
-            self.lookups[0].load(Ordering::Relaxed),
-            self.lookups[1].load(Ordering::Relaxed),
-        )
+        (self.lookups.total(0), self.lookups.total(1))
     }
 
     /// The generation to pass to `insert`: read it before reading the facts.

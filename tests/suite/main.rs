@@ -12,6 +12,7 @@ mod api;
 mod audit_trail;
 mod cache;
 mod cli;
+mod client;
 mod concurrency;
 mod dashboard;
 mod escalation;

@@ -1,6 +1,7 @@
 //! The JSON API over real HTTP: every endpoint, every error code, the exact error shape.
 
 mod cases;
+mod content_types;
 mod errors;
 mod forward_auth;
 mod graphql;

@@ -12,7 +12,7 @@ backend_tests! {
         assert_eq!(reply.status, 200);
         let document = &reply.body;
         assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
-        assert_eq!(ROUTES.len(), 11);
+        assert_eq!(ROUTES.len(), 13);
         for (method, path) in ROUTES {
             let operation = &document["paths"][*path][*method];
             assert!(operation.is_object(), "{method} {path} is missing from the OpenAPI document");
