@@ -6,7 +6,9 @@
 #   git worktree add /tmp/before <commit> && (cd /tmp/before && cargo build --release --bin latchkey)
 #   bash bench/compare.sh /tmp/before/target/release/latchkey target/release/latchkey
 #
-# Scenarios: a valid token with its permission (POST /api/v1/verify) and a malformed one;
+# Scenarios: a valid token with its permission (POST /api/v1/verify), a malformed one, and a
+# forward-auth check (GET /api/v1/forward-auth?permission=… with the bearer header; SCENARIOS
+# picks some, e.g. SCENARIOS=forward-auth);
 # ROUNDS rounds of wrk -t2 -c64 -d$DURATION each. Prints the median req/s of each build and
 # B's ratio to A.
 set -euo pipefail
@@ -44,14 +46,18 @@ start() {
 base_a=$(start a "$A")
 base_b=$(start b "$B")
 token_a="$(sed -n 1p "$work/a/secrets")"; token_b="$(sed -n 1p "$work/b/secrets")"
-for scenario in valid malformed; do
+for scenario in ${SCENARIOS:-valid malformed forward-auth}; do
   a_all=(); b_all=()
   for _ in $(seq "$ROUNDS"); do
     for side in a b; do
       base_var="base_$side"; token_var="token_$side"
       token="${!token_var}"; permission="api-token.find"
       [ "$scenario" = malformed ] && token="lk_this-is-not-a-token" && permission=""
-      figure=$(TOKEN="$token" PERMISSION="$permission" rps "${!base_var}/api/v1/verify" -s "$WRK_DIR/verify.lua")
+      if [ "$scenario" = forward-auth ]; then
+        figure=$(rps "${!base_var}/api/v1/forward-auth?permission=api-token.find" -H "Authorization: Bearer $token")
+      else
+        figure=$(TOKEN="$token" PERMISSION="$permission" rps "${!base_var}/api/v1/verify" -s "$WRK_DIR/verify.lua")
+      fi
       if [ "$side" = a ]; then a_all+=("$figure"); else b_all+=("$figure"); fi
     done
   done

@@ -26,16 +26,14 @@ use crate::metrics::{Face, Outcome};
 use crate::services::Services;
 use crate::tokens::{VerifiedToken, VerifyError};
 use crate::verification_cache::IdentityHeaders;
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use std::time::Instant;
 
 /// The path proxies call; Envoy appends the original path to it.
 pub const PATH: &str = "/api/v1/forward-auth";
-
-const PERMISSION_HEADER: &str = "latchkey-permission";
 
 /// For reverse proxies: may this request's bearer token do what the request does?
 #[utoipa::path(
@@ -142,24 +140,31 @@ async fn check(services: &Services, req: &HttpRequest) -> Result<HttpResponse, R
     Ok(allowed(&verified))
 }
 
-/// The request the proxy is asking about, as far as it said.
+/// The request the proxy is asking about, as far as it said; borrowed from the request.
 #[derive(Debug)]
-enum OriginalRequest {
+enum OriginalRequest<'a> {
     /// Envoy: this request is the original, its path appended to ours.
     Appended {
-        method: Method,
-        uri: String,
+        method: &'a str,
+        uri: &'a str,
     },
     /// Traefik, Caddy, nginx: named in headers.
     Forwarded {
-        method: String,
-        uri: String,
+        method: &'a str,
+        uri: &'a str,
     },
     Unnamed,
 }
 
-impl OriginalRequest {
-    fn of(req: &HttpRequest) -> Result<Self, ApiError> {
+// Named once: a header looked up by a string is parsed into a name on every call.
+const X_FORWARDED_METHOD: HeaderName = HeaderName::from_static("x-forwarded-method");
+const X_ORIGINAL_METHOD: HeaderName = HeaderName::from_static("x-original-method");
+const X_FORWARDED_URI: HeaderName = HeaderName::from_static("x-forwarded-uri");
+const X_ORIGINAL_URI: HeaderName = HeaderName::from_static("x-original-uri");
+const LATCHKEY_PERMISSION: HeaderName = HeaderName::from_static("latchkey-permission");
+
+impl<'a> OriginalRequest<'a> {
+    fn of(req: &'a HttpRequest) -> Result<Self, ApiError> {
         let target = req
             .uri()
             .path_and_query()
@@ -168,13 +173,13 @@ impl OriginalRequest {
             && appended.starts_with('/')
         {
             return Ok(Self::Appended {
-                method: req.method().clone(),
-                uri: appended.to_owned(),
+                method: req.method().as_str(),
+                uri: appended,
             });
         }
         let headers = req.headers();
-        let method = agreed(headers, "x-forwarded-method", "x-original-method")?;
-        let uri = agreed(headers, "x-forwarded-uri", "x-original-uri")?;
+        let method = agreed(headers, &X_FORWARDED_METHOD, &X_ORIGINAL_METHOD)?;
+        let uri = agreed(headers, &X_FORWARDED_URI, &X_ORIGINAL_URI)?;
         Ok(match (method, uri) {
             (Some(method), Some(uri)) => Self::Forwarded { method, uri },
             (None, None) => Self::Unnamed,
@@ -187,10 +192,9 @@ impl OriginalRequest {
         })
     }
 
-    fn method_and_uri(&self) -> Option<(&str, &str)> {
-        match self {
-            Self::Appended { method, uri } => Some((method.as_str(), uri)),
-            Self::Forwarded { method, uri } => Some((method, uri)),
+    fn method_and_uri(&self) -> Option<(&'a str, &'a str)> {
+        match *self {
+            Self::Appended { method, uri } | Self::Forwarded { method, uri } => Some((method, uri)),
             Self::Unnamed => None,
         }
     }
@@ -198,8 +202,12 @@ impl OriginalRequest {
 
 /// One header's value, or the other's; both present and different is a request that could
 /// be read two ways (a client writing the one its proxy does not set), so it is refused.
-fn agreed(headers: &HeaderMap, first: &str, second: &str) -> Result<Option<String>, ApiError> {
-    let read = |name: &str| -> Result<Option<String>, ApiError> {
+fn agreed<'a>(
+    headers: &'a HeaderMap,
+    first: &HeaderName,
+    second: &HeaderName,
+) -> Result<Option<&'a str>, ApiError> {
+    let read = |name: &HeaderName| -> Result<Option<&'a str>, ApiError> {
         let mut values = headers.get_all(name);
         let Some(value) = values.next() else {
             return Ok(None);
@@ -210,15 +218,12 @@ fn agreed(headers: &HeaderMap, first: &str, second: &str) -> Result<Option<Strin
                 format!("The {name} header appears more than once."),
             ));
         }
-        value
-            .to_str()
-            .map(|value| Some(value.trim().to_owned()))
-            .map_err(|_| {
-                ApiError::invalid(
-                    "original_request",
-                    format!("The {name} header is not ASCII."),
-                )
-            })
+        value.to_str().map(|value| Some(value.trim())).map_err(|_| {
+            ApiError::invalid(
+                "original_request",
+                format!("The {name} header is not ASCII."),
+            )
+        })
     };
     match (read(first)?, read(second)?) {
         (Some(a), Some(b)) if a != b => Err(ApiError::invalid(
@@ -233,20 +238,27 @@ fn agreed(headers: &HeaderMap, first: &str, second: &str) -> Result<Option<Strin
 /// client's) and the `Latchkey-Permission` header.
 fn named_permissions(
     req: &HttpRequest,
-    original: &OriginalRequest,
+    original: &OriginalRequest<'_>,
 ) -> Result<Vec<Permission>, ApiError> {
     let parse = |raw: &str| {
         Permission::parse(raw).map_err(|message| ApiError::invalid("permission", message))
     };
     let mut named = Vec::new();
     if !matches!(original, OriginalRequest::Appended { .. }) {
-        for (key, value) in form_pairs(req.query_string()) {
-            if key == "permission" {
-                named.push(parse(&value)?);
+        for pair in req.query_string().split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if key != "permission" {
+                continue;
+            }
+            // A permission is plain ASCII; only an encoded one needs decoding.
+            if value.contains(['%', '+']) {
+                named.push(parse(&decoded(value)?)?);
+            } else {
+                named.push(parse(value)?);
             }
         }
     }
-    for value in req.headers().get_all(PERMISSION_HEADER) {
+    for value in req.headers().get_all(&LATCHKEY_PERMISSION) {
         let value = value.to_str().map_err(|_| {
             ApiError::invalid("permission", "The Latchkey-Permission header is not ASCII.")
         })?;
@@ -258,15 +270,25 @@ fn named_permissions(
     Ok(named)
 }
 
-fn form_pairs(query: &str) -> Vec<(String, String)> {
-    serde_html_form::from_str::<Vec<(String, String)>>(query).unwrap_or_default()
+/// A query value as form decoding reads it (`+` a space, `%XX` a byte).
+fn decoded(value: &str) -> Result<String, ApiError> {
+    serde_html_form::from_str::<Vec<(String, String)>>(&format!("v={value}"))
+        .ok()
+        .and_then(|mut pairs| pairs.pop())
+        .map(|(_, value)| value)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "permission",
+                "The permission is not encoded as a query value.",
+            )
+        })
 }
 
 /// Everything the token must hold: what was named, and what the original request maps to.
 fn required_permissions(
     verified: &VerifiedToken,
     mut named: Vec<Permission>,
-    original: &OriginalRequest,
+    original: &OriginalRequest<'_>,
 ) -> Result<Vec<Permission>, ApiError> {
     let mapped = match (original.method_and_uri(), verified.routes.as_deref()) {
         (Some((method, uri)), Some(routes)) => Some(routes.permission_for(method, uri)),

@@ -72,6 +72,9 @@ backend_tests! {
         let by_header = ask(&api, Ask { method: Method::DELETE, path: "/forward-auth", bearer: Some(&secret), headers: &[("latchkey-permission", "article.find")] }).await;
         assert_eq!(by_header.status, 200, "{}", by_header.body);
 
+        // Encoded as a query value, and beside other parameters.
+        let encoded = get(&api, "/forward-auth?x=1&permission=article%2Efind", &secret, &[]).await;
+        assert_eq!(encoded.status, 200, "{}", encoded.body);
         let lacking = get(&api, "/forward-auth?permission=article.delete", &secret, &[]).await;
         assert_eq!(lacking.assert_error(403, "authorization_error")["required_permission"], "article.delete");
         // Both named: both are needed.
