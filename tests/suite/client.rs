@@ -1,6 +1,10 @@
 //! The command-line client (`latchkey tokens …`, `latchkey verify`) against a real server:
 //! every subcommand, its `--json` parsed, the secret printed once or written to a 0600 file,
 //! and the exit codes of a wrong key, a wrong request and an unreachable server.
+//!
+//! It runs past 400 lines on purpose: each trial drives the real binary through a whole
+//! workflow (create → list → show → update → regenerate → verify → revoke → refresh; sign in →
+//! plan → apply → apply again), and each step works on what the one before it made.
 
 use crate::api::ApiServer;
 use crate::helpers::*;
