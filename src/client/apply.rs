@@ -206,7 +206,10 @@ async fn plan(
             Some(_) => {}
         }
     }
-    let tokens = every_live_token(api).await?;
+    // Every token not revoked.
+    let (tokens, _) = api
+        .list_tokens(vec![("per_page", "100".to_owned())], true)
+        .await?;
     for wanted in &manifest.tokens {
         let name = wanted.name.trim();
         let found = tokens.iter().find(|token| {
@@ -274,21 +277,4 @@ async fn plan(
         }
     }
     Ok((steps, notes))
-}
-
-/// Every token not revoked, following the list's `next` links.
-async fn every_live_token(api: &ApiClient) -> Result<Vec<Value>, ClientError> {
-    let mut tokens = Vec::new();
-    let mut query = vec![("per_page", "100".to_owned())];
-    loop {
-        let page = api.send(Method::GET, "/tokens", &query, None).await?;
-        tokens.extend(page["data"].as_array().cloned().unwrap_or_default());
-        match page["meta"]["next"].as_str() {
-            Some(next) => {
-                query.retain(|(key, _)| *key != "after");
-                query.push(("after", next.to_owned()));
-            }
-            None => return Ok(tokens),
-        }
-    }
 }

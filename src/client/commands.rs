@@ -134,32 +134,18 @@ pub async fn run_tokens(
             .filter_map(|(key, value)| value.map(|value| (key, value)))
             .collect();
             query.push(("per_page", per_page.to_string()));
-            let mut rows = Vec::new();
-            let mut pages = Vec::new();
-            loop {
-                let page = api.send(Method::GET, "/tokens", &query, None).await?;
-                rows.extend(page["data"].as_array().cloned().unwrap_or_default());
-                let next = page["meta"]["next"].as_str().map(str::to_owned);
-                pages.push(page);
-                match next {
-                    Some(next) if all => {
-                        query.retain(|(key, _)| *key != "after");
-                        query.push(("after", next));
-                    }
-                    _ => break,
-                }
-            }
+            let (rows, last_page) = api.list_tokens(query, all).await?;
             if json {
                 // One page as the API gave it; every page as one list.
                 let answer = if all {
                     json!({ "data": rows })
                 } else {
-                    pages.pop().unwrap_or(Value::Null)
+                    last_page
                 };
                 output::print_json(&answer);
             } else {
                 output::token_table(&rows);
-                if let Some(more) = pages.last().filter(|_| !all).and_then(more_note) {
+                if let Some(more) = Some(&last_page).filter(|_| !all).and_then(more_note) {
                     eprintln!("{more}");
                 }
             }

@@ -155,6 +155,30 @@ impl ApiClient {
         self.send_as(method, path, query, body, Some(&key)).await
     }
 
+    /// `GET /tokens` with `query`: the first page, or with `every` each page in turn by its
+    /// `next` link. Answers the rows and the last page read.
+    pub async fn list_tokens(
+        &self,
+        mut query: Vec<(&str, String)>,
+        every: bool,
+    ) -> Result<(Vec<Value>, Value), ClientError> {
+        let mut rows = Vec::new();
+        loop {
+            let page = self
+                .send(reqwest::Method::GET, "/tokens", &query, None)
+                .await?;
+            rows.extend(page["data"].as_array().cloned().unwrap_or_default());
+            match page["meta"]["next"].as_str() {
+                Some(next) if every => {
+                    let next = next.to_owned();
+                    query.retain(|(key, _)| *key != "after");
+                    query.push(("after", next));
+                }
+                _ => return Ok((rows, page)),
+            }
+        }
+    }
+
     /// Sends without a key (`/verify` needs none).
     pub async fn send_anonymous(&self, path: &str, body: &Value) -> Result<Value, ClientError> {
         self.send_as(reqwest::Method::POST, path, &[], Some(body), None)
