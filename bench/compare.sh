@@ -17,24 +17,22 @@ repo="$(pwd)"
 A="$(realpath "$1")"; B="$(realpath "$2")"
 DURATION="${DURATION:-5s}"
 ROUNDS="${ROUNDS:-5}"
-EMAIL="bench@example.com"
-PASSWORD="bench tangerine orbit velvet"
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
+EMAIL="$BENCH_EMAIL"
+PASSWORD="$BENCH_PASSWORD"
 export WRK_DIR="$repo/bench/wrk"
 work="$(mktemp -d)"
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_healthy() { for _ in $(seq 200); do curl -fs "$1" >/dev/null && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
 rps() { wrk -t2 -c64 -d"$DURATION" "$@" | awk '/Requests\/sec:/ { printf "%.0f", $2 }'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 start() {
   local name="$1" binary="$2" dir="$work/$1"; mkdir -p "$dir"
   local env=(env -u LATCHKEY_CONFIG LATCHKEY_DATA_DIR="$dir/data" LATCHKEY_LOG=warn
              LATCHKEY_THROTTLE_VERIFY_PER_SOURCE="1000000000/1s")
-  echo "$PASSWORD" | "${env[@]}" "$binary" create-admin --email "$EMAIL" --name Bench >/dev/null
-  "${env[@]}" "$binary" create-project --name Bench --slug bench --plan professional_unlimited --owner "$EMAIL" >/dev/null
+  create_bench_project "$binary" "${env[@]}"
   local port; port=$(free_port)
   "${env[@]}" LATCHKEY_BIND="127.0.0.1:$port" "$binary" serve >"$dir/server.log" 2>&1 &
   pids+=($!)

@@ -6,7 +6,7 @@
 # through the public API; runs `wrk -t2 -c64 -d$DURATION --latency` for a valid token with its
 # permission, a valid token refused (403), a malformed token, a new well-formed unknown token
 # per request, a mix, and a forward-auth check as a reverse proxy makes it (GET with the bearer
-# header and ?permission=); then a management read (GET /api/v1/tokens/{id} with a project
+# header and ?permission=), beside bare actix-web answering that exchange unchecked; then a management read (GET /api/v1/tokens/{id} with a project
 # token, for scale: a read of the database per request); counts the statements the last-used flusher issued; measures
 # resident memory with MEMORY_TOKENS tokens stored and 10,000 cached; and writes the results
 # into docs/performance.md. The metrics are on throughout (their own listener, scraped every
@@ -28,8 +28,10 @@ TOKENS="${TOKENS:-10000}"
 MEMORY_TOKENS="${MEMORY_TOKENS:-100000}"
 ROUNDS="${ROUNDS:-3}"
 FLUSH_SECONDS=5
-EMAIL="bench@example.com"
-PASSWORD="bench tangerine orbit velvet"
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
+EMAIL="$BENCH_EMAIL"
+PASSWORD="$BENCH_PASSWORD"
 export WRK_DIR="$repo/bench/wrk"
 
 if ! command -v wrk >/dev/null; then
@@ -44,8 +46,6 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_healthy() { for _ in $(seq 200); do curl -fs "$1" >/dev/null && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
 
 # wrk's figures as "req/s|p50 ms|p99 ms|requests".
 run_wrk() {
@@ -69,7 +69,6 @@ wait_healthy "$hello_url"
 hello_rps_all=()
 hello_p99_all=()
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 rows=""
 notes=""
@@ -85,8 +84,7 @@ bench_backend() {
   # A server database needs a configured key (instances on it share their keys).
   [ -n "$database_url" ] && env+=(LATCHKEY_DATABASE_URL="$database_url"
                                   LATCHKEY_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789")
-  echo "$PASSWORD" | "${env[@]}" "$binary" create-admin --email "$EMAIL" --name Bench >/dev/null
-  "${env[@]}" "$binary" create-project --name Bench --slug bench --plan professional_unlimited --owner "$EMAIL" >/dev/null
+  create_bench_project "$binary" "${env[@]}"
   local port metrics_port; port=$(free_port); metrics_port=$(free_port)
   "${env[@]}" LATCHKEY_BIND="127.0.0.1:$port" LATCHKEY_METRICS_BIND="127.0.0.1:$metrics_port" \
     "$binary" serve >"$dir/server.log" 2>&1 &
@@ -117,6 +115,7 @@ bench_backend() {
     local rps p50 p99 ratio
     rps=$(median "${rps_all[@]}"); p50=$(median "${p50_all[@]}"); p99=$(median "${p99_all[@]}")
     ratio=$(printf '%.0f' "$(median "${ratio_all[@]}")")
+    last_rps=$rps
     # The p99 ratio needs every bare run's p99: it is filled in once the run is over.
     rows+="| ${ROW_BACKEND:-$backend} | $label | $(printf '%.0f' "$rps") | $p50 | $p99 | $ratio % | P99RATIO($p99) | $target_ratio |"$'\n'
     echo "${ROW_BACKEND:-$backend} $label: $rps req/s, p50 $p50 ms, p99 $p99 ms ($ratio % of bare)"
@@ -130,8 +129,19 @@ bench_backend() {
   TOKEN="lk_this-is-not-a-token" PERMISSION="" scenario "malformed token (401)" "≥ 80 %" -s "$WRK_DIR/verify.lua"
   scenario "new unknown token per request (401)" "≥ 25 % (SQLite)" -s "$WRK_DIR/unknown.lua"
   TOKEN="$read_only" REFUSED_TOKEN="$refused" scenario "mix 70/10/10/10" "—" -s "$WRK_DIR/mix.lua"
+  # The same exchange answered by bare actix-web without checking anything: the ceiling of
+  # any forward-auth check over actix-web on this machine.
+  local bare_forward=""
+  if [ "$backend" = sqlite ]; then
+    URL="${hello_url}forward-auth?permission=api-token.find" ROW_BACKEND="—" \
+      scenario "(reference) bare actix-web: this forward-auth exchange, the same six answer headers, nothing checked" "—" -H "Authorization: Bearer $read_only"
+    bare_forward=$last_rps
+  fi
   VERIFIES=1 URL="$base/api/v1/forward-auth?permission=api-token.find" \
     scenario "forward auth: GET with the bearer header, permission named (200)" "≥ 85 %" -H "Authorization: Bearer $read_only"
+  if [ -n "$bare_forward" ]; then
+    notes+="- Forward auth ($backend) against the bare exchange: $(printf '%.0f' "$last_rps") / $(printf '%.0f' "$bare_forward") req/s = **$(awk -v a="$last_rps" -v b="$bare_forward" 'BEGIN { printf "%.0f", 100 * a / b }') %** of what actix-web answers for the same request and headers when it checks nothing."$'\n'
+  fi
   # A management read answers from the database (the token with its names, its grant): it is
   # here for scale beside a check answered from the cache. It reads the refused token's row.
   local read_id
