@@ -27,6 +27,10 @@ struct ServerArgs {
     /// A project API token, or an access token from POST /api/v1/auth/login.
     #[arg(long, env = "LATCHKEY_API_KEY", hide_env_values = true, global = true)]
     api_key: Option<String>,
+    /// Certificates (PEM) to trust for an https:// server beside the system's, e.g. a
+    /// private CA.
+    #[arg(long, env = "LATCHKEY_CA_CERT", value_name = "FILE", global = true)]
+    ca_cert: Option<PathBuf>,
     /// The API's JSON instead of tables.
     #[arg(long, global = true)]
     json: bool,
@@ -37,6 +41,7 @@ impl ServerArgs {
         Connection {
             base_url: self.base_url.clone(),
             api_key: self.api_key.clone(),
+            ca_cert: self.ca_cert.clone(),
         }
     }
 }

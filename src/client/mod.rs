@@ -7,9 +7,11 @@ mod apply;
 mod commands;
 mod login;
 mod output;
+mod tls;
 
 pub use commands::{TokensCommand, run_tokens, run_verify};
 pub use login::run_login;
+pub use tls::install_provider as install_tls_provider;
 
 /// `latchkey apply -f FILE [--dry-run] [--secrets-file F]`.
 pub async fn run_apply(
@@ -98,6 +100,8 @@ impl ClientError {
 pub struct Connection {
     pub base_url: String,
     pub api_key: Option<String>,
+    /// Certificates to trust beside the system's, for an https:// server.
+    pub ca_cert: Option<std::path::PathBuf>,
 }
 
 /// One server's JSON API.
@@ -110,19 +114,23 @@ pub struct ApiClient {
 impl ApiClient {
     pub fn new(connection: &Connection) -> Result<Self, ClientError> {
         let base = connection.base_url.trim().trim_end_matches('/');
-        if base.starts_with("https://") {
-            return Err(ClientError::Usage(
-                "this build of the client speaks plain HTTP only: reach Latchkey over http:// on a private network, or through a local TLS-terminating proxy".into(),
-            ));
-        }
-        if !base.starts_with("http://") {
+        if !base.starts_with("http://") && !base.starts_with("https://") {
             return Err(ClientError::Usage(format!(
-                "LATCHKEY_BASE_URL must start with http://, got '{base}'"
+                "LATCHKEY_BASE_URL must start with https:// or http://, got '{base}'"
             )));
         }
-        let http = reqwest::Client::builder()
+        // reqwest builds its TLS configuration with every client, https or not.
+        tls::install_provider();
+        #[allow(clippy::disallowed_methods)] // the one place the provider is installed first
+        let mut http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .user_agent(concat!("latchkey-cli/", env!("CARGO_PKG_VERSION")))
+            // A redirect is reported, not followed: the key goes only where it was sent.
+            .redirect(reqwest::redirect::Policy::none());
+        if let (true, Some(file)) = (base.starts_with("https://"), &connection.ca_cert) {
+            http = http.tls_certs_merge(tls::certificates(file)?);
+        }
+        let http = http
             .build()
             .map_err(|e| ClientError::Local(format!("cannot start an HTTP client: {e}")))?;
         Ok(Self {
@@ -214,6 +222,16 @@ impl ApiClient {
                 reason: reason_of(&error),
             })?;
         let status = response.status().as_u16();
+        if response.status().is_redirection() {
+            let to = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|location| location.to_str().ok())
+                .unwrap_or("elsewhere");
+            return Err(ClientError::Usage(format!(
+                "{url} redirects (HTTP {status}) to {to}: set LATCHKEY_BASE_URL to the server's own address (the key is not sent on to a redirect)"
+            )));
+        }
         let text = response
             .text()
             .await
@@ -257,9 +275,14 @@ fn reason_of(error: &reqwest::Error) -> String {
     while let Some(inner) = source.source() {
         source = inner;
     }
+    let reason = source.to_string();
     if error.is_timeout() {
         "no answer within 30 s".to_owned()
+    } else if reason.starts_with("invalid peer certificate") {
+        format!(
+            "{reason} (if the server's certificate comes from a private CA, pass the CA with --ca-cert FILE or LATCHKEY_CA_CERT)"
+        )
     } else {
-        source.to_string()
+        reason
     }
 }

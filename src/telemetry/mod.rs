@@ -32,8 +32,9 @@ use uuid::Uuid;
 const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn";
 
 /// One-shot commands print what they did themselves: by default their log shows only warnings
-/// and errors, not the audit lines of the change they just reported.
-const COMMAND_FILTER: &str = "warn";
+/// and errors, not the audit lines of the change they just reported (nor the TLS verifier's
+/// own line for a certificate the client reports in its error).
+const COMMAND_FILTER: &str = "warn,rustls_platform_verifier=off";
 
 /// The log on standard error: the server's at `info`, a one-shot command's at `warn`, unless
 /// `LATCHKEY_LOG` (or `RUST_LOG`) says otherwise.

@@ -291,7 +291,7 @@ async fn security_events_are_logged_without_secrets() {
     let log = dir.path().join("server.log");
     let (server, base) =
         serve_logging_until_healthy(dir.path(), std::fs::File::create(&log).unwrap()).await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let login = |password: &str| {
         client
             .post(format!("{base}/api/v1/auth/login"))

@@ -14,20 +14,20 @@ use latchkey::tokens::NewTokenInput;
 use serde_json::Value;
 use std::process::Output;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 impl Run {
-    fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
     }
 
     #[track_caller]
-    fn ok(self) -> Run {
+    pub fn ok(self) -> Run {
         assert_eq!(
             self.code, 0,
             "stdout: {}\nstderr: {}",
@@ -38,7 +38,7 @@ impl Run {
 }
 
 /// Runs `latchkey ARGS` with the server and key in the environment, `stdin` on its input.
-async fn cli(base: &str, key: Option<&str>, args: &[&str], stdin: Option<&str>) -> Run {
+pub(crate) async fn cli(base: &str, key: Option<&str>, args: &[&str], stdin: Option<&str>) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let mut command = latchkey(dir.path());
     command.args(args).env("LATCHKEY_BASE_URL", base);
@@ -376,15 +376,19 @@ async fn failures_say_whose_they_are_in_the_exit_code_and_the_message() {
         "{}",
         unreachable.stderr
     );
-    let https = cli(
-        "https://latchkey.example.com",
+    let ftp = cli(
+        "ftp://latchkey.example.com",
         Some(&reader_key),
         &["tokens", "list"],
         None,
     )
     .await;
-    assert_eq!(https.code, 2);
-    assert!(https.stderr.contains("plain HTTP only"), "{}", https.stderr);
+    assert_eq!(ftp.code, 2);
+    assert!(
+        ftp.stderr.contains("must start with https:// or http://"),
+        "{}",
+        ftp.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

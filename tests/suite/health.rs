@@ -7,7 +7,7 @@ backend_tests! {
         let application = Application::build(app.settings.clone()).await.unwrap();
         let port = application.port();
         tokio::spawn(application.run_until_stopped());
-        let client = reqwest::Client::new();
+        let client = crate::helpers::http_client();
 
         let health = client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.unwrap();
         let ready = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await.unwrap();
@@ -26,11 +26,11 @@ backend_tests! {
         application.services().close().await.unwrap();
         tokio::spawn(application.run_until_stopped());
 
-        let ready = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await.unwrap();
+        let ready = crate::helpers::http_get(format!("http://127.0.0.1:{port}/readyz")).await.unwrap();
 
         assert_eq!(ready.status(), 503);
         assert_eq!(ready.headers()["retry-after"], "1");
-        let health = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await.unwrap();
+        let health = crate::helpers::http_get(format!("http://127.0.0.1:{port}/healthz")).await.unwrap();
         assert_eq!(health.status(), 200);
     }
 }

@@ -370,3 +370,22 @@ pub fn assert_forbidden(
         other => panic!("expected Forbidden, got {other:?}"),
     }
 }
+
+/// An HTTP client builder for the trials. reqwest needs the TLS provider installed before
+/// any client is built (`latchkey::client::install_tls_provider`); clippy refuses
+/// `reqwest::Client::new`, `::builder` and `reqwest::get` elsewhere, so none is forgotten.
+#[allow(clippy::disallowed_methods)]
+pub fn http() -> reqwest::ClientBuilder {
+    latchkey::client::install_tls_provider();
+    reqwest::Client::builder()
+}
+
+/// A plain client (what `reqwest::Client::new()` gives).
+pub fn http_client() -> reqwest::Client {
+    http().build().expect("a client with the defaults builds")
+}
+
+/// `GET url` (what `reqwest::get` does).
+pub async fn http_get(url: impl reqwest::IntoUrl) -> reqwest::Result<reqwest::Response> {
+    http_client().get(url).send().await
+}

@@ -124,7 +124,7 @@ impl Cluster {
             services,
             project,
             admin: admin.secret.expose_secret().to_owned(),
-            client: reqwest::Client::new(),
+            client: crate::helpers::http_client(),
         })
     }
 
@@ -339,7 +339,7 @@ async fn browser_behind_nginx() {
         code_of(&cluster.b),
         "one setup code for all instances"
     );
-    let setup = reqwest::Client::builder()
+    let setup = crate::helpers::http()
         .cookie_provider(std::sync::Arc::new(reqwest::cookie::Jar::default()))
         .build()
         .unwrap();
@@ -395,7 +395,7 @@ async fn browser_behind_nginx() {
         .unwrap();
 
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    let browser = reqwest::Client::builder()
+    let browser = crate::helpers::http()
         .cookie_provider(jar)
         .redirect(reqwest::redirect::Policy::none())
         .build()

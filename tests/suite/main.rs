@@ -13,6 +13,7 @@ mod audit_trail;
 mod cache;
 mod cli;
 mod client;
+mod client_tls;
 mod concurrency;
 mod dashboard;
 mod escalation;

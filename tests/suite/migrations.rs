@@ -89,7 +89,8 @@ async fn instances_starting_together_migrate_once(backend: Backend) {
     let deadline = Instant::now() + Duration::from_secs(60);
     for (n, (server, port)) in servers.iter_mut().enumerate() {
         loop {
-            if let Ok(response) = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await
+            if let Ok(response) =
+                crate::helpers::http_get(format!("http://127.0.0.1:{port}/readyz")).await
                 && response.status() == 200
             {
                 break;

@@ -74,7 +74,7 @@ impl Nginx {
         };
         let deadline = Instant::now() + Duration::from_secs(10);
         // Any answer will do: the port is open and nginx read its config.
-        while reqwest::get(format!("{}/healthz", nginx.base))
+        while crate::helpers::http_get(format!("{}/healthz", nginx.base))
             .await
             .is_err()
         {

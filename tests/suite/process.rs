@@ -81,7 +81,8 @@ pub async fn serve_configured(
     let server = Server(child);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Ok(response) = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await
+        if let Ok(response) =
+            crate::helpers::http_get(format!("http://127.0.0.1:{port}/healthz")).await
             && response.status() == 200
         {
             return (server, format!("http://127.0.0.1:{port}"));

@@ -95,7 +95,10 @@ async fn caddy_forward_auth_lets_through_exactly_what_forward_auth_allows() {
     let _caddy = Server(child);
     let base = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(20);
-    while reqwest::get(format!("{base}/healthz")).await.is_err() {
+    while crate::helpers::http_get(format!("{base}/healthz"))
+        .await
+        .is_err()
+    {
         assert!(
             Instant::now() < deadline,
             "caddy did not start: {}",
@@ -157,7 +160,7 @@ impl Scene {
     }
 
     async fn exercise(&self, base: &str) {
-        let client = reqwest::Client::new();
+        let client = crate::helpers::http_client();
         let secret = self.reader.secret.expose_secret();
         let send = |method: Method, path: &str, bearer: Option<&str>, headers: &[(&str, &str)]| {
             let mut request = client.request(method, format!("{base}{path}"));

@@ -44,7 +44,7 @@ async fn a_token_to_verify(dir: &std::path::Path, base: &str) -> String {
         .output()
         .unwrap();
     assert!(project.status.success(), "{}", text(&project.stderr));
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let post = |path: &str, bearer: Option<&str>, body: Value| {
         let mut request = client.post(format!("{base}{path}")).json(&body);
         if let Some(bearer) = bearer {
@@ -77,7 +77,7 @@ struct Seen {
 }
 
 async fn keep_verifying(base: String, secret: String, stop: Arc<AtomicBool>) -> Seen {
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let mut seen = Seen::default();
     while !stop.load(Ordering::Relaxed) {
         let sent = Instant::now();
@@ -150,7 +150,7 @@ async fn drains_then_exits(signal: &str) {
     );
 
     // Unready at once, while still serving.
-    let readiness = reqwest::Client::new();
+    let readiness = crate::helpers::http_client();
     let unready_after = loop {
         let status = readiness
             .get(format!("{base}/readyz"))

@@ -268,7 +268,7 @@ backend_tests! {
         let project = app.project("acme", Plan::Professional).await;
         let issued = app.issue(&Actor::system(), &project, token("Used")).await;
 
-        let reply = reqwest::Client::new().post(format!("{base}/verify")).json(&json!({ "token": issued.secret.expose_secret() })).send().await.unwrap();
+        let reply = crate::helpers::http_client().post(format!("{base}/verify")).json(&json!({ "token": issued.secret.expose_secret() })).send().await.unwrap();
         assert_eq!(reply.status(), 200);
         let before = app.services.tokens.get(&Actor::system(), project.id, issued.token.id).await.unwrap();
         assert!(before.last_used_at.is_none(), "nothing is written per request");

@@ -20,7 +20,9 @@ struct Scraped(Scrape);
 impl Scraped {
     async fn from(api: &ApiServer) -> Scraped {
         let base = api.metrics_base.as_ref().expect("a metrics listener");
-        let response = reqwest::get(format!("{base}/metrics")).await.unwrap();
+        let response = crate::helpers::http_get(format!("{base}/metrics"))
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
         assert_eq!(
             response.headers()["content-type"],
@@ -156,7 +158,7 @@ async fn the_grafana_dashboard_queries_only_metrics_that_exist() {
         serde_json::from_str(include_str!("../../../docs/grafana/latchkey.json")).unwrap();
     let api = with_metrics(TestApp::spawn(Backend::Sqlite).await.unwrap()).await;
     let base = api.metrics_base.as_ref().unwrap();
-    let exposition = reqwest::get(format!("{base}/metrics"))
+    let exposition = crate::helpers::http_get(format!("{base}/metrics"))
         .await
         .unwrap()
         .text()

@@ -91,7 +91,7 @@ impl ApiServer {
             services,
             base,
             metrics_base,
-            client: reqwest::Client::new(),
+            client: crate::helpers::http_client(),
         }
     }
 

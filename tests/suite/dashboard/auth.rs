@@ -82,7 +82,7 @@ backend_tests! {
 
         out.assert_contains("You have been signed out.");
         // Replaying the old cookie does not bring the session back.
-        let replay = reqwest::Client::new().get(format!("{}/", dashboard.base)).header("Cookie", cookie).send().await.unwrap();
+        let replay = crate::helpers::http_client().get(format!("{}/", dashboard.base)).header("Cookie", cookie).send().await.unwrap();
         assert!(replay.url().path().starts_with("/login"), "{}", replay.url());
     }
 

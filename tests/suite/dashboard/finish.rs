@@ -154,7 +154,7 @@ backend_tests! {
         let csrf = created.csrf();
         admin.post(&page_path, &[("csrf_token", &csrf), ("name", "CI pipeline"), ("description", "Deploys"), ("token_type", "full-access")]).await;
 
-        let client = reqwest::Client::new();
+        let client = crate::helpers::http_client();
         let verified = client.post(format!("{}/api/v1/verify", dashboard.base))
             .json(&serde_json::json!({"token": secret, "client_ip": "203.0.113.9", "user_agent": "okhttp/4.12.0"}))
             .send().await.unwrap();

@@ -89,7 +89,7 @@ impl Browser {
     /// looking at what a POST answered, or leaving its redirect unfollowed.
     pub fn not_following_redirects(&self) -> Browser {
         Browser {
-            client: reqwest::Client::builder()
+            client: crate::helpers::http()
                 .cookie_provider(self.jar.clone())
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -216,7 +216,7 @@ impl Dashboard {
     pub fn browser(&self) -> Browser {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Browser {
-            client: reqwest::Client::builder()
+            client: crate::helpers::http()
                 .cookie_provider(jar.clone())
                 .build()
                 .unwrap(),

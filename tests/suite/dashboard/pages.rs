@@ -150,7 +150,7 @@ backend_tests! {
 
     async fn the_session_cookie_is_secure_http_only_and_same_site_by_default(app) {
         let dashboard = Dashboard::start_with(app).await;
-        let response = reqwest::get(format!("{}/login", dashboard.base)).await.unwrap();
+        let response = crate::helpers::http_get(format!("{}/login", dashboard.base)).await.unwrap();
         let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
         assert!(cookie.starts_with("__Host-latchkey_session="), "{cookie}");
         for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {

@@ -299,7 +299,7 @@ async fn stage(app: TestApp) -> Staged {
         .await;
     let faces = Faces {
         base: dashboard.base.clone(),
-        client: reqwest::Client::new(),
+        client: crate::helpers::http_client(),
         signed_in,
         anonymous: dashboard.browser(),
         caller,
