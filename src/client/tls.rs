@@ -17,17 +17,13 @@ pub fn certificates(file: &Path) -> Result<Vec<reqwest::Certificate>, ClientErro
     let pem = std::fs::read(file).map_err(|error| {
         ClientError::Usage(format!("cannot read --ca-cert {}: {error}", file.display()))
     })?;
-    let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|error| {
-        ClientError::Usage(format!(
-            "--ca-cert {} holds no PEM certificate: {error}",
-            file.display()
-        ))
-    })?;
-    if certificates.is_empty() {
-        return Err(ClientError::Usage(format!(
-            "--ca-cert {} holds no PEM certificate",
-            file.display()
-        )));
-    }
-    Ok(certificates)
+    reqwest::Certificate::from_pem_bundle(&pem)
+        .ok()
+        .filter(|certificates| !certificates.is_empty())
+        .ok_or_else(|| {
+            ClientError::Usage(format!(
+                "--ca-cert {} holds no PEM certificate",
+                file.display()
+            ))
+        })
 }

@@ -26,6 +26,14 @@ impl Run {
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
     }
 
+    /// Exited with `code`, saying `says` on standard error.
+    #[track_caller]
+    pub fn fails(self, code: i32, says: &str) -> Run {
+        assert_eq!(self.code, code, "{}", self.stderr);
+        assert!(self.stderr.contains(says), "{}", self.stderr);
+        self
+    }
+
     #[track_caller]
     pub fn ok(self) -> Run {
         assert_eq!(
@@ -303,13 +311,9 @@ async fn failures_say_whose_they_are_in_the_exit_code_and_the_message() {
     let reader_key = reader.secret.expose_secret().to_owned();
 
     // Usage: no key, a malformed id, a request the server finds invalid.
-    let no_key = cli(&base, None, &["tokens", "list"], None).await;
-    assert_eq!(no_key.code, 2);
-    assert!(
-        no_key.stderr.contains("LATCHKEY_API_KEY"),
-        "{}",
-        no_key.stderr
-    );
+    cli(&base, None, &["tokens", "list"], None)
+        .await
+        .fails(2, "LATCHKEY_API_KEY");
     let bad_id = cli(
         &base,
         Some(&reader_key),
@@ -335,30 +339,24 @@ async fn failures_say_whose_they_are_in_the_exit_code_and_the_message() {
         "{}",
         wrong.stderr
     );
-    let forbidden = cli(
+    cli(
         &base,
         Some(&reader_key),
         &["tokens", "create", "--name", "Mine"],
         None,
     )
-    .await;
-    assert_eq!(forbidden.code, 3, "{}", forbidden.stderr);
-    assert!(
-        forbidden.stderr.contains("api-token.create"),
-        "{}",
-        forbidden.stderr
-    );
+    .await
+    .fails(3, "api-token.create");
 
     // Other refusals: not found.
-    let missing = cli(
+    cli(
         &base,
         Some(&reader_key),
         &["tokens", "show", "0193a4d2-7c1e-7b3a-9f00-5e2d1c0b9a87"],
         None,
     )
-    .await;
-    assert_eq!(missing.code, 1, "{}", missing.stderr);
-    assert!(missing.stderr.contains("Not found."), "{}", missing.stderr);
+    .await
+    .fails(1, "Not found.");
 
     // Unreachable: a clear sentence, no panic.
     let nobody = format!("http://127.0.0.1:{}", free_port());
@@ -376,19 +374,14 @@ async fn failures_say_whose_they_are_in_the_exit_code_and_the_message() {
         "{}",
         unreachable.stderr
     );
-    let ftp = cli(
+    cli(
         "ftp://latchkey.example.com",
         Some(&reader_key),
         &["tokens", "list"],
         None,
     )
-    .await;
-    assert_eq!(ftp.code, 2);
-    assert!(
-        ftp.stderr.contains("must start with https:// or http://"),
-        "{}",
-        ftp.stderr
-    );
+    .await
+    .fails(2, "must start with https:// or http://");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -135,7 +135,7 @@ async fn the_client_speaks_https_to_a_server_whose_ca_it_is_given() {
     // A file that holds no certificate is the caller's mistake.
     let not_pem = dir.join("not.pem");
     std::fs::write(&not_pem, "hello").unwrap();
-    let wrong_file = cli(
+    cli(
         &https,
         Some(&key),
         &[
@@ -146,28 +146,16 @@ async fn the_client_speaks_https_to_a_server_whose_ca_it_is_given() {
         ],
         None,
     )
-    .await;
-    assert_eq!(wrong_file.code, 2, "{}", wrong_file.stderr);
-    assert!(
-        wrong_file.stderr.contains("no PEM certificate"),
-        "{}",
-        wrong_file.stderr
-    );
+    .await
+    .fails(2, "no PEM certificate");
 
     // http:// redirected to https://: reported with where to go, not followed.
-    let redirected = cli(
+    cli(
         &format!("http://127.0.0.1:{redirect_port}"),
         Some(&key),
         &["tokens", "list", "--ca-cert", &ca],
         None,
     )
-    .await;
-    assert_eq!(redirected.code, 2, "{}", redirected.stderr);
-    assert!(
-        redirected
-            .stderr
-            .contains("redirects (HTTP 301) to https://127.0.0.1:"),
-        "{}",
-        redirected.stderr
-    );
+    .await
+    .fails(2, "redirects (HTTP 301) to https://127.0.0.1:");
 }
