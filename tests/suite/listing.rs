@@ -166,12 +166,14 @@ backend_tests! {
 
     async fn search_matches_names_case_insensitively_and_literally(app) {
         let project = app.project("acme", Plan::ProfessionalUnlimited).await;
-        for name in ["CI deploy", "Nightly ci", "Reporting", "100% coverage", "1000 coverage", "snake_case", "snakeXcase"] {
+        for name in ["CI deploy", "Nightly ci Deploy", "Reporting", "100% coverage", "1000 coverage", "snake_case", "snakeXcase"] {
             app.issue(&Actor::system(), &project, token(name)).await;
         }
         let search = |s: &str| ListQuery { search: Some(s.into()), sort: SortKey::Name, order: SortOrder::Asc, ..Default::default() };
 
-        assert_eq!(names(&app, &project, search("ci")).await, (vec!["CI deploy".to_owned(), "Nightly ci".to_owned()], 2));
+        // The search also reads each hint (`lk_…` and four random characters), so every term
+        // here holds a character no hint can: a bare "ci" would find a hint ending "…Ci7x".
+        assert_eq!(names(&app, &project, search("cI dEPLOY")).await, (vec!["CI deploy".to_owned(), "Nightly ci Deploy".to_owned()], 2));
         assert_eq!(names(&app, &project, search("100%")).await.0, ["100% coverage"]);
         assert_eq!(names(&app, &project, search("snake_")).await.0, ["snake_case"]);
         assert_eq!(names(&app, &project, search("   ")).await.1, 7);
