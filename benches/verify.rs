@@ -1,7 +1,7 @@
 //! Micro-benchmarks of the verification path: `cargo bench --bench verify`.
 //!
-//! Token generation, the format check, the keyed hash, and `verify` on a warm cache and on a
-//! miss that reads SQLite; with `LATCHKEY_BENCH_POSTGRES_URL` set, also on a warm cache kept
+//! Token generation, the format check, the keyed hash, `verify` on a warm cache and on a
+//! miss that reads SQLite, and the last-used note every allowed check leaves; with `LATCHKEY_BENCH_POSTGRES_URL` set, also on a warm cache kept
 //! by PostgreSQL's change feed and on a miss reading PostgreSQL (a fresh database each run).
 
 // A benchmark fixture that cannot be built is a failed benchmark.
@@ -17,6 +17,7 @@ use std::hint::black_box;
 
 struct Fixture {
     services: Services,
+    token_id: uuid::Uuid,
     secret: String,
     stored_hash: String,
     _dir: tempfile::TempDir,
@@ -110,6 +111,7 @@ async fn fixture(postgres: Option<String>) -> Fixture {
     let hasher = TokenHasher::new(&settings.keys.current().derive("token-hash"));
     Fixture {
         stored_hash: hasher.hash(&issued.secret).hex,
+        token_id: issued.token.id,
         secret: issued.secret.expose_secret().to_owned(),
         services,
         _dir: dir,
@@ -145,6 +147,16 @@ fn verification(c: &mut Criterion) {
 
     c.bench_function("verify, warm cache", |b| {
         b.iter(|| runtime.block_on(tokens.verify(black_box(&fixture.secret), Some(&permission))))
+    });
+    // What `/verify` and forward auth note after each allowed check: a client (address and
+    // agent) already seen since the last flush, as every request of a busy client is.
+    let client = Some(std::net::IpAddr::from([203, 0, 113, 7]));
+    let agent = Some(
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+    );
+    let last_used = &fixture.services.last_used;
+    c.bench_function("last-used note, a client seen before", |b| {
+        b.iter(|| last_used.record_from(fixture.token_id, chrono::Utc::now(), client, agent))
     });
     c.bench_function("verify, miss reading SQLite", |b| {
         b.iter(|| {

@@ -25,32 +25,35 @@ impl RecentClient {
     pub fn new(ip: Option<IpAddr>, agent: Option<&str>, at: DateTime<Utc>) -> Self {
         Self {
             ip,
-            agent: agent.map(cut_agent).filter(|a| !a.is_empty()),
+            agent: agent.and_then(kept_agent).map(str::to_owned),
             at,
         }
     }
 
     /// The same client: same address and same user agent.
     pub fn is(&self, ip: Option<IpAddr>, agent: Option<&str>) -> bool {
-        self.ip == ip
-            && self.agent.as_deref()
-                == agent
-                    .map(|a| a.trim())
-                    .filter(|a| !a.is_empty())
-                    .map(|a| &a[..cut_len(a)])
+        self.is_kept(ip, agent.and_then(kept_agent))
+    }
+
+    /// `is`, for an agent already as it is kept.
+    fn is_kept(&self, ip: Option<IpAddr>, kept_agent: Option<&str>) -> bool {
+        self.ip == ip && self.agent.as_deref() == kept_agent
     }
 }
 
-fn cut_len(agent: &str) -> usize {
-    agent
-        .char_indices()
-        .nth(AGENT_CHARS)
-        .map_or(agent.len(), |(i, _)| i)
-}
-
-fn cut_agent(agent: &str) -> String {
+/// The agent as it is kept: trimmed, cut to `AGENT_CHARS`, none when empty.
+fn kept_agent(agent: &str) -> Option<&str> {
     let agent = agent.trim();
-    agent[..cut_len(agent)].to_owned()
+    // A char is at least a byte: an agent this short is never cut, and its chars need no count.
+    let cut = if agent.len() <= AGENT_CHARS {
+        agent.len()
+    } else {
+        agent
+            .char_indices()
+            .nth(AGENT_CHARS)
+            .map_or(agent.len(), |(i, _)| i)
+    };
+    Some(&agent[..cut]).filter(|agent| !agent.is_empty())
 }
 
 /// Notes a use by `ip`/`agent` at `at` in `clients` (newest first, distinct, at most `KEPT`).
@@ -60,15 +63,28 @@ pub fn note(
     agent: Option<&str>,
     at: DateTime<Utc>,
 ) {
-    match clients.iter().position(|c| c.is(ip, agent)) {
-        Some(i) => {
+    let kept = agent.and_then(kept_agent);
+    match clients.iter().position(|c| c.is_kept(ip, kept)) {
+        // Every verified request of a known client comes here: its time moves forward and
+        // it moves towards the front, in place, with nothing allocated.
+        Some(mut i) => {
             if clients[i].at < at {
                 clients[i].at = at;
+                while i > 0 && clients[i - 1].at < clients[i].at {
+                    clients.swap(i - 1, i);
+                    i -= 1;
+                }
             }
         }
-        None => clients.push(RecentClient::new(ip, agent, at)),
+        None => {
+            clients.push(RecentClient {
+                ip,
+                agent: kept.map(str::to_owned),
+                at,
+            });
+            settle(clients);
+        }
     }
-    settle(clients);
 }
 
 /// Newest first, one entry per client, at most `KEPT`.
@@ -133,6 +149,30 @@ mod tests {
         );
         let addresses: Vec<_> = clients.iter().map(|c| c.ip).collect();
         assert_eq!(addresses, vec![ip(4), ip(7), ip(6), ip(5), ip(3)]);
+    }
+
+    proptest::proptest! {
+        /// The in-place move of a known client keeps the list exactly as settling it whole
+        /// would: newest first, ties in the order they were noted, one entry per client.
+        #[test]
+        fn noting_in_place_keeps_the_list_as_settling_it_whole_would(
+            uses in proptest::collection::vec((0u8..7, 0usize..4, 0i64..30), 0..60)
+        ) {
+            let start = Utc::now();
+            let agents = [None, Some("curl/8"), Some(" curl/8 "), Some("Go-http-client/1.1")];
+            let (mut noted, mut settled) = (Vec::new(), Vec::new());
+            for (last, agent, second) in uses {
+                let at = start + Duration::seconds(second);
+                note(&mut noted, ip(last), agents[agent], at);
+                match settled.iter().position(|c: &RecentClient| c.is(ip(last), agents[agent])) {
+                    Some(i) if settled[i].at < at => settled[i].at = at,
+                    Some(_) => {}
+                    None => settled.push(RecentClient::new(ip(last), agents[agent], at)),
+                }
+                settle(&mut settled);
+                proptest::prop_assert_eq!(&noted, &settled);
+            }
+        }
     }
 
     #[test]
