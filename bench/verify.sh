@@ -114,8 +114,8 @@ bench_backend() {
     done
     local rps p50 p99 ratio
     rps=$(median "${rps_all[@]}"); p50=$(median "${p50_all[@]}"); p99=$(median "${p99_all[@]}")
-    ratio=$(printf '%.0f' "$(median "${ratio_all[@]}")")
     last_ratio=$(median "${ratio_all[@]}")
+    ratio=$(printf '%.0f' "$last_ratio")
     # The p99 ratio needs every bare run's p99: it is filled in once the run is over.
     rows+="| ${ROW_BACKEND:-$backend} | $label | $(printf '%.0f' "$rps") | $p50 | $p99 | $ratio % | P99RATIO($p99) | $target_ratio |"$'\n'
     echo "${ROW_BACKEND:-$backend} $label: $rps req/s, p50 $p50 ms, p99 $p99 ms ($ratio % of bare)"
@@ -131,18 +131,18 @@ bench_backend() {
   TOKEN="$read_only" REFUSED_TOKEN="$refused" scenario "mix 70/10/10/10" "—" -s "$WRK_DIR/mix.lua"
   # The same exchange answered by bare actix-web without checking anything: the ceiling of
   # any forward-auth check over actix-web on this machine.
-  local bare_forward=""
+  local bare_forward_share=""
   if [ "$backend" = sqlite ]; then
     URL="${hello_url}forward-auth?permission=api-token.find" ROW_BACKEND="—" \
       scenario "(reference) bare actix-web: this forward-auth exchange, the same six answer headers, nothing checked" "—" -H "Authorization: Bearer $read_only"
-    bare_forward=$last_ratio
+    bare_forward_share=$last_ratio
   fi
   VERIFIES=1 URL="$base/api/v1/forward-auth?permission=api-token.find" \
     scenario "forward auth: GET with the bearer header, permission named (200)" "≥ 85 %" -H "Authorization: Bearer $read_only"
-  if [ -n "$bare_forward" ]; then
+  if [ -n "$bare_forward_share" ]; then
     # Each figure as a share of its neighbouring hello run, since the CPU available drifts
     # between rounds: two medians of req/s taken minutes apart do not compare.
-    notes+="- Forward auth ($backend) against the bare exchange: $(printf '%.1f' "$last_ratio") % / $(printf '%.1f' "$bare_forward") % of the hello = **$(awk -v a="$last_ratio" -v b="$bare_forward" 'BEGIN { printf "%.0f", 100 * a / b }') %** of what actix-web answers for the same request and headers when it checks nothing."$'\n'
+    notes+="- Forward auth ($backend) against the bare exchange: $(printf '%.1f' "$last_ratio") % / $(printf '%.1f' "$bare_forward_share") % of the hello = **$(awk -v a="$last_ratio" -v b="$bare_forward_share" 'BEGIN { printf "%.0f", 100 * a / b }') %** of what actix-web answers for the same request and headers when it checks nothing."$'\n'
   fi
   # A management read answers from the database (the token with its names, its grant): it is
   # here for scale beside a check answered from the cache. It reads the refused token's row.
