@@ -63,7 +63,9 @@ impl Nginx {
             .arg(&root)
             .arg("-c")
             .arg(&config_path)
-            .args(["-g", "daemon off;"])
+            // One process, so that killing it when the test ends leaves no worker behind
+            // (a worker outlives a killed master, still holding its port).
+            .args(["-g", "daemon off; master_process off;"])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
