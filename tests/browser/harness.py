@@ -136,6 +136,15 @@ def create_token(driver, base, name, token_type="read-only", duration="30", desc
     WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".page-head h1")))
 
 
+def submit_and_wait_for_flash(driver, button):
+    """Clicks `button` and waits for the page it leads to, with its success flash. Waiting for
+    the flash alone would pass at once when the page being left already shows one."""
+    leaving = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(driver, 10).until(EC.staleness_of(leaving))
+    WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".flash.success")))
+
+
 def open_row_menu(driver, name):
     """Opens the actions menu of the token row named `name` and returns the row."""
     row = next(r for r in driver.find_elements(By.CSS_SELECTOR, "tbody tr") if name in r.text)
