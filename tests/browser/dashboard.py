@@ -20,7 +20,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from harness import (DESKTOP, PASSWORD, PHONE, Latchkey, Suite, axe_findings, browser, create_token,
-                     describe, open_row_menu, page_width, resize, sign_in, submit_and_wait_for_flash,
+                     describe, open_row_menu, page_width, resize, sign_in, submit_and_wait_for,
                      use_theme)
 
 TOKENS = "/projects/acme/settings/api-tokens"
@@ -59,7 +59,7 @@ def main():
                 driver.get(f"{base}/projects/acme/settings/content-types")
                 driver.find_element(By.ID, "uid").send_keys(uid)
                 driver.find_element(By.ID, "display_name").send_keys(display)
-                submit_and_wait_for_flash(driver, driver.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]"))
+                submit_and_wait_for(driver, driver.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]"))
             assert "author" in driver.page_source
 
         def the_create_form_explains_its_choices():
@@ -184,7 +184,7 @@ def main():
             dialog.find_element(By.CSS_SELECTOR, "[data-close-dialog]").click()
             assert dialog.get_attribute("open") is None
             open_row_menu(driver, "Partner feed").find_element(By.LINK_TEXT, "Delete").click()
-            submit_and_wait_for_flash(driver, dialog.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+            submit_and_wait_for(driver, dialog.find_element(By.CSS_SELECTOR, "button[type=submit]"))
             assert "Deleted “Partner feed”" in driver.page_source
             open_row_menu(driver, "Mobile app").find_element(By.LINK_TEXT, "Regenerate").click()
             dialog = driver.find_element(By.ID, "confirm-dialog")
@@ -226,10 +226,10 @@ def main():
             driver.get(f"{base}/account")
             use_theme(driver, "light")
             driver.find_element(By.CSS_SELECTOR, "input[name=theme][value='dark']").click()
-            submit_and_wait_for_flash(driver, driver.find_element(By.CSS_SELECTOR, "#theme-heading ~ form button[type=submit]"))
+            submit_and_wait_for(driver, driver.find_element(By.CSS_SELECTOR, "#theme-heading ~ form button[type=submit]"))
             assert background() == dark, "the account's choice wins over the system"
             driver.find_element(By.CSS_SELECTOR, "input[name=theme][value='system']").click()
-            submit_and_wait_for_flash(driver, driver.find_element(By.CSS_SELECTOR, "#theme-heading ~ form button[type=submit]"))
+            submit_and_wait_for(driver, driver.find_element(By.CSS_SELECTOR, "#theme-heading ~ form button[type=submit]"))
             assert background() == light
 
         def at_the_cap_the_form_is_not_offered():
@@ -238,7 +238,7 @@ def main():
             cap = row.find_element(By.CSS_SELECTOR, "input[name=token_cap]")
             cap.clear()
             cap.send_keys("1")
-            submit_and_wait_for_flash(driver, row.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+            submit_and_wait_for(driver, row.find_element(By.CSS_SELECTOR, "button[type=submit]"))
             create_token(driver, base, "Only one", project="initech")
             driver.get(f"{base}/projects/initech/settings/api-tokens/new")
             assert "used every token its plan allows" in driver.page_source

@@ -132,17 +132,20 @@ def create_token(driver, base, name, token_type="read-only", duration="30", desc
         driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.ID, "description"), description)
     driver.find_element(By.ID, f"type-{token_type}").click()
     driver.find_element(By.CSS_SELECTOR, f"input[name=duration][value='{duration}']").click()
-    driver.find_element(By.CSS_SELECTOR, ".token-form button[type=submit]").click()
-    WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".page-head h1")))
+    submit_and_wait_for(driver, driver.find_element(By.CSS_SELECTOR, ".token-form button[type=submit]"),
+                        (By.CSS_SELECTOR, ".page-head h1"))
 
 
-def submit_and_wait_for_flash(driver, button):
-    """Clicks `button` and waits for the page it leads to, with its success flash. Waiting for
-    the flash alone would pass at once when the page being left already shows one."""
+SUCCESS_FLASH = (By.CSS_SELECTOR, ".flash.success")
+
+
+def submit_and_wait_for(driver, button, locator=SUCCESS_FLASH):
+    """Clicks `button` and waits for the page it leads to, holding `locator`. Waiting for the
+    element alone would pass at once when the page being left already holds one."""
     leaving = driver.find_element(By.TAG_NAME, "html")
     button.click()
     WebDriverWait(driver, 10).until(EC.staleness_of(leaving))
-    WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".flash.success")))
+    WebDriverWait(driver, 10).until(EC.presence_of_element_located(locator))
 
 
 def open_row_menu(driver, name):
