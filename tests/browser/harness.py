@@ -11,6 +11,7 @@ import traceback
 import urllib.request
 
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -144,7 +145,9 @@ def submit_and_wait_for(driver, button, locator=SUCCESS_FLASH):
     element alone would pass at once when the page being left already holds one."""
     leaving = driver.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(driver, 10).until(EC.staleness_of(leaving))
+    # Asked mid-navigation, chromedriver may answer about the old node with a generic error
+    # ("does not belong to the document") instead of a stale reference: ask again.
+    WebDriverWait(driver, 10, ignored_exceptions=(WebDriverException,)).until(EC.staleness_of(leaving))
     WebDriverWait(driver, 10).until(EC.presence_of_element_located(locator))
 
 
